@@ -37,11 +37,12 @@ END_OF_DAY = time(23, 59, 59)
 
 @lru_cache(maxsize=16 * 8)
 def _holidays(state: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.Germany(subdiv=state, years=year).keys())
+    return frozenset(holidays.country_holidays("DE", subdiv=state, years=year).keys())
 
 
 def holiday_name(day: date, state: str) -> str | None:
-    return holidays.Germany(subdiv=state, years=day.year, language="de").get(day)
+    name = holidays.country_holidays("DE", subdiv=state, years=day.year, language="de").get(day)
+    return None if name is None else str(name)
 
 
 def is_working_day(day: date, state: str) -> bool:

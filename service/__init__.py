@@ -1,0 +1,1 @@
+"""fokus: HTTP API, persistence, scheduling and mail for the Fokusberatung process."""

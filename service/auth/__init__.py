@@ -1,0 +1,1 @@
+"""API keys (stored hashed), roles and what each role may do."""

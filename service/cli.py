@@ -1,0 +1,123 @@
+"""The `fokus` command (CONTRACT.md). Paths such as var/ are relative to where it runs."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from typing import Annotated
+
+import typer
+
+from service.auth.keys import Role, create_key
+from service.context import Context
+from service.migrate import upgrade
+from service.settings import Settings, SettingsError, load_settings
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+apikey_cli = typer.Typer(no_args_is_help=True, help="API keys")
+db_cli = typer.Typer(no_args_is_help=True, help="database")
+cli.add_typer(apikey_cli, name="apikey")
+cli.add_typer(db_cli, name="db")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def _context() -> Context:
+    settings = _settings()
+    ctx = Context.from_settings(settings)
+    upgrade(ctx.db)
+    return ctx
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="do not run the sweeps in this process")
+    ] = False,
+) -> None:
+    """API, dashboard and (unless --no-scheduler) the sweeps, in one process."""
+    import uvicorn
+
+    from service.runtime import build_app
+
+    ctx = _context()
+    app = build_app(ctx, scheduler=not no_scheduler)
+    typer.echo(f"fokus listening on http://{host}:{port}", err=True)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+
+
+@cli.command()
+def scheduler() -> None:
+    """Only the sweeps (due mail, reminders, escalations), for a separate process."""
+    from service.scheduling import Sweeper
+
+    ctx = _context()
+    sweeper = Sweeper(ctx)
+    sweeper.start()
+    typer.echo("fokus scheduler running; Ctrl-C stops it", err=True)
+    stopping = False
+
+    def _stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not stopping:
+        signal.pause()
+    sweeper.stop()
+
+
+@apikey_cli.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option(help="who uses the key (shown in history)")],
+    role: Annotated[Role, typer.Option(help="staff, supervisor or admin")],
+) -> None:
+    """Creates an API key and prints it alone on the last line (it is not shown again)."""
+    name = name.strip()
+    if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
+        typer.echo("--name must be 1..200 printable characters", err=True)
+        raise typer.Exit(2)
+    ctx = _context()
+    with ctx.db.write() as session:
+        row, key = create_key(session, ctx.clock, name=name, role=role)
+    typer.echo(f"created {role.value} key #{row.id} for {name}", err=True)
+    typer.echo(key)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Applies the migrations (safe to run from several replicas at once)."""
+    ctx = _context()
+    typer.echo(f"database at head: {ctx.db.url.render_as_string(hide_password=True)}")
+
+
+@cli.command()
+def demo(
+    engagements: Annotated[
+        int, typer.Option(min=0, max=10_000_000, help="extra bulk engagements for benchmarks")
+    ] = 0,
+) -> None:
+    """Loads a few demo engagements with participants, workshops and measures."""
+    from service.demo import load_bulk, load_demo
+
+    ctx = _context()
+    summary = load_demo(ctx)
+    typer.echo(summary)
+    if engagements:
+        typer.echo(load_bulk(ctx, engagements))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    cli()

@@ -1,0 +1,101 @@
+"""Engines and the two kinds of unit of work: read, and write (which commits).
+
+SQLite: WAL, a busy timeout, and writes that start with BEGIN IMMEDIATE and queue on
+one in-process lock, so concurrent writers in a process wait in line instead of
+busy-spinning inside SQLite (PITFALLS.md: p99 1.7 s the naive way). Other processes
+on the same file are still serialised by SQLite's own lock.
+PostgreSQL: one pooled engine; concurrency is handled by row versions and locks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.is_postgres = self.url.get_backend_name() == "postgresql"
+        if self.is_sqlite:
+            self._prepare_sqlite_path()
+            self.engine = self._sqlite_engine(immediate=False, echo=echo)
+            self.write_engine = self._sqlite_engine(immediate=True, echo=echo)
+        else:
+            self.engine = create_engine(
+                url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True
+            )
+            self.write_engine = self.engine
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+
+    def _prepare_sqlite_path(self) -> None:
+        database = self.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+    def _sqlite_engine(self, *, immediate: bool, echo: bool) -> Engine:
+        engine = create_engine(
+            self.url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=1 if immediate else 8,
+            max_overflow=0 if immediate else 8,
+            pool_timeout=60,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql(begin)
+
+        return engine
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction that commits on success and rolls back on any error."""
+        lock = self._write_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            with Session(self.write_engine, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if lock is not None:
+                lock.release()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()

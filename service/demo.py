@@ -1,0 +1,156 @@
+"""Demo data: a handful of realistic engagements, or many for benchmarks (bulk inserts,
+not HTTP, so 100 000 load in seconds)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert
+
+from service.context import Context
+from service.engagements import schedule
+from service.engagements import service as engagements
+from service.engagements.models import Engagement
+from service.engagements.schemas import EngagementCreate, TransitionRequest
+from service.measures import service as measures
+from service.measures.schemas import MeasureCreate
+from service.participants import service as participants
+from service.participants.schemas import ParticipantCreate
+from service.workshops import service as workshops
+from service.workshops.schemas import WorkshopCreate
+
+DEMO = [
+    ("Gemeinde Beispielstadt", "BY", "Anna Schmidt"),
+    ("Stadt Musterhausen", "NW", "Jonas Becker"),
+    ("Landkreis Sonnental", "SN", "Miriam Wolf"),
+    ("Stadtwerke Grünau GmbH", "NI", "Deniz Yilmaz"),
+]
+
+
+def load_demo(ctx: Context) -> str:
+    actor = "demo"
+    created = []
+    with ctx.db.write() as session:
+        for index, (name, state, contact) in enumerate(DEMO):
+            company = name.endswith("GmbH")
+            engagement = engagements.create(
+                session,
+                ctx,
+                EngagementCreate.model_validate(
+                    {
+                        "municipality": name,
+                        "applicant_type": "municipal_company" if company else "municipality",
+                        "municipal_share_percent": 51 if company else None,
+                        "federal_state": state,
+                        "contact_name": contact,
+                        "contact_email": f"klimaschutz{index}@example.org",
+                        "owner": ["Lena Vogel", "Tom Berger"][index % 2],
+                    }
+                ),
+            )
+            eid = engagement.id
+            assert eid is not None
+            created.append(eid)
+            if index == 0:
+                continue
+            engagements.fire(session, ctx, eid, TransitionRequest(trigger="approve"), actor)
+            for who, org in (("Petra Klein", "Bauamt"), ("Ömer Şahin", "Stadtwerke")):
+                participants.create(
+                    session,
+                    ctx,
+                    eid,
+                    ParticipantCreate(
+                        name=who,
+                        email=f"{who.split()[0].lower()}.{eid}@example.org".replace("ö", "oe"),
+                        organisation=org,
+                    ),
+                )
+            if index == 1:
+                continue
+            engagements.fire(session, ctx, eid, TransitionRequest(trigger="start_workshops"), actor)
+            now = ctx.clock.now()
+            workshops.create(
+                session,
+                ctx,
+                eid,
+                WorkshopCreate(
+                    title="Auftaktworkshop Klimaschutz",
+                    starts_at=now - timedelta(days=7),
+                    ends_at=now - timedelta(days=7) + timedelta(hours=3),
+                    location="Rathaus, Sitzungssaal",
+                ),
+            )
+            for title, area in (
+                ("LED-Straßenbeleuchtung", "municipal_buildings"),
+                ("Radverkehrskonzept", "mobility"),
+                ("PV auf Schuldächern", "energy_supply"),
+                ("Energieberatung für Haushalte", "households"),
+                ("Klimaschutz-Newsletter", "public_outreach"),
+            ):
+                measures.create(
+                    session,
+                    ctx,
+                    eid,
+                    MeasureCreate(title=title, action_area=area),  # type: ignore[arg-type]
+                )
+    return f"demo: {len(created)} engagements (ids {', '.join(map(str, created))})"
+
+
+def load_bulk(ctx: Context, count: int, *, seed: int = 7, batch: int = 5_000) -> str:
+    """`count` engagements spread over the active stages, about a third of them overdue."""
+    rng = random.Random(seed)
+    now = ctx.clock.now()
+    states = ctx.process.active_states
+    codes = [
+        "BW",
+        "BY",
+        "BE",
+        "BB",
+        "HB",
+        "HH",
+        "HE",
+        "MV",
+        "NI",
+        "NW",
+        "RP",
+        "SL",
+        "SN",
+        "ST",
+        "SH",
+        "TH",
+    ]
+    owners = [f"Referent {i}" for i in range(1, 21)]
+    done = 0
+    while done < count:
+        rows: list[dict[str, Any]] = []
+        for i in range(done, min(count, done + batch)):
+            entered = now - timedelta(days=rng.randint(0, 200))
+            due = entered + timedelta(days=rng.randint(20, 150))
+            due = schedule.normalise_deadline(due, codes[i % 16], ctx.settings)
+            rows.append(
+                {
+                    "municipality": f"Bulkgemeinde {i + 1}",
+                    "applicant_type": "municipality",
+                    "federal_state": codes[i % 16],
+                    "contact_name": "Kontakt",
+                    "contact_email": f"kontakt{i + 1}@example.org",
+                    "language": "de",
+                    "owner": rng.choice(owners),
+                    "state": rng.choice(states),
+                    "version": 1,
+                    "stage_entered_at": entered,
+                    "stage_due_at": due,
+                    "reminder_at": None,
+                    "next_escalation_at": None,
+                    "escalation_count": 0,
+                    "funding_warnings_sent": 0,
+                    "created_at": entered,
+                    "updated_at": entered,
+                }
+            )
+        with ctx.db.write() as session:
+            session.execute(insert(Engagement), rows)
+        done += len(rows)
+    return f"bulk: {count} engagements inserted"

@@ -1,0 +1,28 @@
+"""The request's unit of work. Declared with scope="function" so the commit happens
+before the response is sent (PITFALLS.md: otherwise a client can miss its own row)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlmodel import Session
+
+from service.auth.deps import Ctx
+
+
+def write_session(ctx: Ctx) -> Iterator[Session]:
+    with ctx.db.write() as session:
+        yield session
+    if session.info.get("mail_queued"):
+        ctx.mail_queued()
+
+
+def read_session(ctx: Ctx) -> Iterator[Session]:
+    with ctx.db.read() as session:
+        yield session
+
+
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]

@@ -1,0 +1,1 @@
+"""Engagements: one municipality's consultation, its state, history and deadlines."""

@@ -1,0 +1,174 @@
+"""HTTP for engagements: thin, it validates, calls the service and shapes the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import PlainTextResponse
+
+from service.auth.deps import Ctx, Reader, Writer
+from service.deps import ReadSession, WriteSession
+from service.engagements import service
+from service.engagements.schemas import (
+    DeadlineRequest,
+    EngagementCreate,
+    EngagementPage,
+    EngagementPublic,
+    EngagementUpdate,
+    HistoryPublic,
+    OverdueItem,
+    TransitionRequest,
+)
+from service.validation import Id
+from workflows.diagram import mermaid
+from workflows.fokusberatung import FOKUSBERATUNG
+
+router = APIRouter(prefix="/api/v1", tags=["engagements"])
+
+StateFilter = Annotated[
+    str | None, Query(pattern="^(" + "|".join(FOKUSBERATUNG.state_names) + ")$")
+]
+OwnerFilter = Annotated[str | None, Query(max_length=200)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+def _one(session: ReadSession | WriteSession, ctx: Ctx, engagement: object) -> EngagementPublic:
+    return service.public(session, ctx, [engagement])[0]  # type: ignore[list-item]
+
+
+@router.post("/engagements", status_code=201, response_model=EngagementPublic)
+def create_engagement(
+    data: EngagementCreate, principal: Writer, ctx: Ctx, session: WriteSession
+) -> EngagementPublic:
+    return _one(session, ctx, service.create(session, ctx, data))
+
+
+@router.get("/engagements", response_model=EngagementPage)
+def list_engagements(
+    principal: Reader,
+    ctx: Ctx,
+    session: ReadSession,
+    state: StateFilter = None,
+    overdue: bool | None = None,
+    owner: OwnerFilter = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> EngagementPage:
+    rows, total = service.list_page(
+        session,
+        ctx,
+        state=state,
+        overdue=overdue,
+        owner=owner,
+        search=q,
+        limit=limit,
+        offset=offset,
+    )
+    return EngagementPage(items=service.public(session, ctx, rows), total=total)
+
+
+@router.get("/engagements/{engagement_id}", response_model=EngagementPublic)
+def get_engagement(
+    engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
+) -> EngagementPublic:
+    return _one(session, ctx, service.get(session, engagement_id))
+
+
+@router.patch("/engagements/{engagement_id}", response_model=EngagementPublic)
+def update_engagement(
+    engagement_id: Id, data: EngagementUpdate, principal: Writer, ctx: Ctx, session: WriteSession
+) -> EngagementPublic:
+    return _one(session, ctx, service.change(session, ctx, engagement_id, data, principal.name))
+
+
+@router.post("/engagements/{engagement_id}/transitions", response_model=EngagementPublic)
+def fire_transition(
+    engagement_id: Id,
+    data: TransitionRequest,
+    principal: Writer,
+    ctx: Ctx,
+    session: WriteSession,
+) -> EngagementPublic:
+    engagement = service.fire(session, ctx, engagement_id, data, principal.name)
+    return _one(session, ctx, engagement)
+
+
+@router.get("/engagements/{engagement_id}/history", response_model=list[HistoryPublic])
+def engagement_history(
+    engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
+) -> list[HistoryPublic]:
+    items = service.history(session, engagement_id)
+    for item in items:
+        item.at = item.at.astimezone(ctx.settings.tz)
+    return items
+
+
+@router.patch("/engagements/{engagement_id}/deadline", response_model=EngagementPublic)
+def move_deadline(
+    engagement_id: Id, data: DeadlineRequest, principal: Writer, ctx: Ctx, session: WriteSession
+) -> EngagementPublic:
+    engagement = service.move_deadline(session, ctx, engagement_id, data, principal.name)
+    return _one(session, ctx, engagement)
+
+
+@router.get("/engagements/{engagement_id}/diagram", response_class=PlainTextResponse)
+def engagement_diagram(
+    engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
+) -> PlainTextResponse:
+    engagement = service.get(session, engagement_id)
+    return PlainTextResponse(
+        mermaid(ctx.process, engagement.state), media_type="text/vnd.mermaid; charset=utf-8"
+    )
+
+
+@router.get("/overdue", response_model=list[OverdueItem])
+def overdue_view(
+    principal: Reader,
+    ctx: Ctx,
+    session: ReadSession,
+    response: Response,
+    state: StateFilter = None,
+    owner: OwnerFilter = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[OverdueItem]:
+    items, total = service.overdue(
+        session, ctx, state=state, owner=owner, limit=limit, offset=offset
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return items
+
+
+@router.get("/workflow")
+def workflow(principal: Reader, ctx: Ctx) -> dict[str, object]:
+    process = ctx.process
+    return {
+        "name": process.name,
+        "initial": process.initial,
+        "states": [
+            {
+                "name": stage.name,
+                "label_de": stage.label_de,
+                "label_en": stage.label_en,
+                "final": stage.final,
+                "deadline_working_days": ctx.settings.deadline_working_days(stage.name),
+            }
+            for stage in process.stages
+        ],
+        "transitions": [
+            {
+                "trigger": step.trigger,
+                "from": list(step.source),
+                "to": step.dest,
+                "guards": [{"name": g.name, "description": g.reason} for g in step.guards],
+                "label_de": step.label_de,
+                "label_en": step.label_en,
+            }
+            for step in process.steps
+        ],
+        "final_states": process.final_states,
+        "mermaid": mermaid(process),
+    }

@@ -1,0 +1,7 @@
+"""Sweeps of the engagement feature (reminders, escalations, funding warnings)."""
+
+from __future__ import annotations
+
+from service.sweep import Sweep
+
+SWEEPS: list[Sweep] = []

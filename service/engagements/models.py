@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+
+class Engagement(SQLModel, table=True):
+    __tablename__ = "engagements"
+    __table_args__ = (
+        Index("ix_engagements_due", "stage_due_at"),
+        Index("ix_engagements_state_due", "state", "stage_due_at"),
+        Index("ix_engagements_reminder", "reminder_at"),
+        Index("ix_engagements_escalation", "next_escalation_at"),
+        Index("ix_engagements_funding_warning", "next_funding_warning_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality: str = Field(max_length=200, index=True)
+    applicant_type: str = Field(max_length=40)
+    federal_state: str = Field(max_length=2)
+    municipal_share_percent: float | None = None
+    contact_name: str = Field(max_length=200)
+    contact_email: str = Field(max_length=254)
+    language: str = Field(default="de", max_length=2)
+    owner: str | None = Field(default=None, max_length=200, index=True)
+    state: str = Field(max_length=40)
+    version: int = 1
+    stage_entered_at: datetime
+    stage_due_at: datetime | None = None
+    funding_ends_at: datetime | None = None
+    # scheduler bookkeeping: the next due instant of each sweep, cleared once done
+    reminder_at: datetime | None = None
+    next_escalation_at: datetime | None = None
+    escalation_count: int = 0
+    next_funding_warning_at: datetime | None = None
+    funding_warnings_sent: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class HistoryEntry(SQLModel, table=True):
+    __tablename__ = "engagement_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagements.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=20)  # transition | update | deadline
+    from_state: str | None = Field(default=None, max_length=40)
+    to_state: str | None = Field(default=None, max_length=40)
+    trigger: str | None = Field(default=None, max_length=40)
+    actor: str = Field(max_length=200)
+    note: str | None = Field(default=None, max_length=4000)
+    at: datetime

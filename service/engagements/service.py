@@ -1,0 +1,324 @@
+"""Engagement use cases. Each runs inside the caller's transaction and never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col
+
+from service.context import Context
+from service.engagements import schedule
+from service.engagements.facts import load_facts
+from service.engagements.models import Engagement, HistoryEntry
+from service.engagements.schemas import (
+    DeadlineRequest,
+    EngagementCreate,
+    EngagementPublic,
+    EngagementUpdate,
+    HistoryPublic,
+    OverdueItem,
+    TransitionRequest,
+)
+from service.errors import Conflict, Invalid, NotFound
+from service.mail.notices import queue_stage_notices
+from service.timeutil import from_client, to_client
+from workflows import calendar
+from workflows.engine import Facts, TriggerRefused
+
+
+def get(session: Session, engagement_id: int) -> Engagement:
+    engagement = session.get(Engagement, engagement_id)
+    if engagement is None:
+        raise NotFound(f"engagement {engagement_id} not found")
+    return engagement
+
+
+def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement:
+    now = ctx.clock.now()
+    initial = ctx.process.initial
+    due = schedule.stage_due(initial, now, data.federal_state.value, ctx.settings)
+    engagement = Engagement(
+        municipality=data.municipality,
+        applicant_type=data.applicant_type.value,
+        federal_state=data.federal_state.value,
+        municipal_share_percent=data.municipal_share_percent,
+        contact_name=data.contact_name,
+        contact_email=data.contact_email,
+        owner=data.owner or None,
+        language=data.language,
+        state=initial,
+        version=1,
+        stage_entered_at=now,
+        created_at=now,
+        updated_at=now,
+        **schedule.deadline_fields(due, data.federal_state.value, ctx.settings, now),
+    )
+    session.add(engagement)
+    session.flush()
+    return engagement
+
+
+def _check_version(engagement: Engagement, expected: int | None) -> None:
+    if expected is not None and expected != engagement.version:
+        raise Conflict(
+            f"expected_version {expected} is not current (current version: "
+            f"{engagement.version}); reload and retry",
+            current_version=engagement.version,
+        )
+
+
+def _apply(
+    session: Session, engagement: Engagement, expected: int | None, values: dict[str, Any]
+) -> None:
+    """The optimistic write: UPDATE … WHERE id = ? AND version = ?; zero rows is a 409."""
+    _check_version(engagement, expected)
+    values = {**values, "version": engagement.version + 1}
+    result = session.execute(
+        update(Engagement)
+        .where(Engagement.id == engagement.id, Engagement.version == engagement.version)  # type: ignore[arg-type]
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("the engagement was changed concurrently; reload and retry")
+    for key, value in values.items():
+        set_committed_value(engagement, key, value)
+
+
+def fire(
+    session: Session, ctx: Context, engagement_id: int, request: TransitionRequest, actor: str
+) -> Engagement:
+    if request.trigger not in ctx.process.triggers:
+        raise Invalid(
+            f"unknown trigger '{request.trigger}'; known triggers: "
+            + ", ".join(ctx.process.triggers)
+        )
+    engagement = get(session, engagement_id)
+    now = ctx.clock.now()
+    facts = load_facts(session, {engagement_id: engagement.state}, now)[engagement_id]
+    _check_version(engagement, request.expected_version)
+    try:
+        outcome = ctx.engine.fire(facts, request.trigger)
+    except TriggerRefused as refused:
+        raise Conflict(refused.refusal.reason, allowed_triggers=refused.allowed) from None
+    due = schedule.stage_due(outcome.to_state, now, engagement.federal_state, ctx.settings)
+    values: dict[str, Any] = {
+        "state": outcome.to_state,
+        "stage_entered_at": now,
+        "updated_at": now,
+        **schedule.deadline_fields(due, engagement.federal_state, ctx.settings, now),
+    }
+    if outcome.step.starts_funding:
+        ends = schedule.funding_end(now, engagement.federal_state, ctx.settings)
+        values["funding_ends_at"] = ends
+        values["next_funding_warning_at"] = schedule.next_funding_warning(ends, 0)
+        values["funding_warnings_sent"] = 0
+    if ctx.process.stage(outcome.to_state).final:
+        values["next_funding_warning_at"] = None
+    _apply(session, engagement, request.expected_version, values)
+    session.add(
+        HistoryEntry(
+            engagement_id=engagement_id,
+            kind="transition",
+            from_state=outcome.from_state,
+            to_state=outcome.to_state,
+            trigger=request.trigger,
+            actor=actor,
+            note=request.note or None,
+            at=now,
+        )
+    )
+    queue_stage_notices(session, ctx, engagement, outcome.from_state, request.note)
+    return engagement
+
+
+def change(
+    session: Session, ctx: Context, engagement_id: int, request: EngagementUpdate, actor: str
+) -> Engagement:
+    engagement = get(session, engagement_id)
+    now = ctx.clock.now()
+    changes: dict[str, Any] = {}
+    for field in ("owner", "contact_name", "contact_email"):
+        if field in request.model_fields_set:
+            value = getattr(request, field) or None
+            if value != getattr(engagement, field):
+                changes[field] = value
+    if changes:
+        note = "; ".join(
+            f"{field}: {getattr(engagement, field)!s} → {value!s}"
+            for field, value in changes.items()
+        )
+        _apply(session, engagement, request.expected_version, {**changes, "updated_at": now})
+        _history(session, engagement, "update", actor, note, now)
+    else:
+        _check_version(engagement, request.expected_version)
+    return engagement
+
+
+def move_deadline(
+    session: Session, ctx: Context, engagement_id: int, request: DeadlineRequest, actor: str
+) -> Engagement:
+    engagement = get(session, engagement_id)
+    if ctx.process.stage(engagement.state).final:
+        raise Conflict(f"the engagement is {engagement.state}; a final state has no deadline")
+    now = ctx.clock.now()
+    wanted = from_client(request.due_at, ctx.settings.tz, "due_at")
+    due = schedule.normalise_deadline(wanted, engagement.federal_state, ctx.settings)
+    old = engagement.stage_due_at
+    values = {
+        "updated_at": now,
+        **schedule.deadline_fields(due, engagement.federal_state, ctx.settings, now),
+    }
+    _apply(session, engagement, request.expected_version, values)
+    tz = ctx.settings.tz
+    old_text = old.astimezone(tz).isoformat() if old else "none"
+    note = f"{request.reason} (deadline {old_text} → {due.astimezone(tz).isoformat()})"
+    _history(session, engagement, "deadline", actor, note, now)
+    return engagement
+
+
+def _history(
+    session: Session, engagement: Engagement, kind: str, actor: str, note: str, at: datetime
+) -> None:
+    session.add(
+        HistoryEntry(
+            engagement_id=engagement.id,  # type: ignore[arg-type]
+            kind=kind,
+            from_state=engagement.state,
+            to_state=engagement.state,
+            trigger=None,
+            actor=actor,
+            note=note,
+            at=at,
+        )
+    )
+
+
+def history(session: Session, engagement_id: int) -> list[HistoryPublic]:
+    get(session, engagement_id)
+    rows = session.execute(
+        select(HistoryEntry)
+        .where(HistoryEntry.engagement_id == engagement_id)  # type: ignore[arg-type]
+        .order_by(HistoryEntry.at, HistoryEntry.id)  # type: ignore[arg-type]
+    ).scalars()
+    return [HistoryPublic.model_validate(row, from_attributes=True) for row in rows]
+
+
+def list_page(
+    session: Session,
+    ctx: Context,
+    *,
+    state: str | None,
+    overdue: bool | None,
+    owner: str | None,
+    search: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Engagement], int]:
+    now = ctx.clock.now()
+    query = select(Engagement)
+    if state is not None:
+        query = query.where(Engagement.state == state)  # type: ignore[arg-type]
+    if owner is not None:
+        query = query.where(Engagement.owner == owner)  # type: ignore[arg-type]
+    if search:
+        query = query.where(
+            func.lower(Engagement.municipality).contains(search.lower(), autoescape=True)
+        )
+    if overdue is True:
+        query = query.where(col(Engagement.stage_due_at) < now)
+    elif overdue is False:
+        query = query.where(
+            (Engagement.stage_due_at.is_(None)) | (Engagement.stage_due_at >= now)  # type: ignore[union-attr,operator]
+        )
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(
+        query.order_by(Engagement.id).limit(limit).offset(offset)  # type: ignore[arg-type]
+    ).scalars()
+    return list(rows), total
+
+
+def overdue(
+    session: Session,
+    ctx: Context,
+    *,
+    state: str | None,
+    owner: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[OverdueItem], int]:
+    """Most overdue first; uses the index on stage_due_at, so its cost follows the page
+    size, not the number of engagements."""
+    now = ctx.clock.now()
+    query = select(Engagement).where(col(Engagement.stage_due_at) < now)
+    if state is not None:
+        query = query.where(Engagement.state == state)  # type: ignore[arg-type]
+    if owner is not None:
+        query = query.where(Engagement.owner == owner)  # type: ignore[arg-type]
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(
+        query.order_by(Engagement.stage_due_at, Engagement.id).limit(limit).offset(offset)  # type: ignore[arg-type]
+    ).scalars()
+    tz = ctx.settings.tz
+    today = now.astimezone(tz).date()
+    items = []
+    for row in rows:
+        due = row.stage_due_at
+        assert due is not None
+        items.append(
+            OverdueItem(
+                id=row.id,  # type: ignore[arg-type]
+                municipality=row.municipality,
+                federal_state=row.federal_state,
+                state=row.state,
+                stage_due_at=due.astimezone(tz),
+                days_overdue=(now - due).days,
+                working_days_overdue=calendar.working_days_between(
+                    due.astimezone(tz).date(), today, row.federal_state
+                ),
+                owner=row.owner,
+            )
+        )
+    return items, total
+
+
+def to_public(
+    engagement: Engagement, facts: Facts, ctx: Context, now: datetime
+) -> EngagementPublic:
+    tz = ctx.settings.tz
+    due = engagement.stage_due_at
+    ends = engagement.funding_ends_at
+    return EngagementPublic(
+        id=engagement.id,  # type: ignore[arg-type]
+        municipality=engagement.municipality,
+        applicant_type=engagement.applicant_type,
+        federal_state=engagement.federal_state,
+        municipal_share_percent=engagement.municipal_share_percent,
+        contact_name=engagement.contact_name,
+        contact_email=engagement.contact_email,
+        language=engagement.language,
+        state=engagement.state,
+        version=engagement.version,
+        owner=engagement.owner,
+        stage_entered_at=engagement.stage_entered_at.astimezone(tz),
+        stage_due_at=to_client(due, tz),
+        overdue=due is not None and due < now,
+        funding_ends_at=to_client(ends, tz),
+        funding_days_left=(
+            None
+            if ends is None or ctx.process.stage(engagement.state).final
+            else max(0, (ends.astimezone(tz).date() - now.astimezone(tz).date()).days)
+        ),
+        allowed_triggers=ctx.engine.allowed_triggers(facts),
+        created_at=engagement.created_at.astimezone(tz),
+        updated_at=engagement.updated_at.astimezone(tz),
+    )
+
+
+def public(session: Session, ctx: Context, engagements: list[Engagement]) -> list[EngagementPublic]:
+    now = ctx.clock.now()
+    facts = load_facts(session, {e.id: e.state for e in engagements}, now)  # type: ignore[misc]
+    return [to_public(e, facts[e.id], ctx, now) for e in engagements]  # type: ignore[index]

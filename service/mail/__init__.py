@@ -1,0 +1,1 @@
+"""Mail: rendering, the outbox (claim, send, retry) and the transports."""

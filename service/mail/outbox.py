@@ -1,0 +1,61 @@
+"""Writing mail into the outbox, inside the transaction of the change that causes it."""
+
+from __future__ import annotations
+
+import secrets
+from email.utils import formataddr
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from service.context import Context
+from service.mail.models import OutboxMessage
+from service.mail.render import Rendered
+
+
+def address(name: str | None, email: str) -> str:
+    """`Name <email>`, encoded safely; names are validated free of line breaks on input."""
+    return formataddr((name or "", email), charset="utf-8")
+
+
+def enqueue(
+    session: Session,
+    ctx: Context,
+    *,
+    kind: str,
+    to: str,
+    rendered: Rendered,
+    engagement_id: int | None = None,
+    participant_id: int | None = None,
+    dedupe_key: str | None = None,
+    ics: bytes | None = None,
+    ics_method: str | None = None,
+) -> OutboxMessage | None:
+    """Queues one email; returns None if `dedupe_key` was queued before (then nothing
+    is written, so a repeated request or sweep cannot mail twice)."""
+    if dedupe_key is not None:
+        existing = session.execute(
+            select(col(OutboxMessage.id)).where(OutboxMessage.dedupe_key == dedupe_key)  # type: ignore[arg-type]
+        ).first()
+        if existing is not None:
+            return None
+    now = ctx.clock.now()
+    domain = ctx.settings.mail_from.rpartition("@")[2] or "localhost"
+    message = OutboxMessage(
+        engagement_id=engagement_id,
+        participant_id=participant_id,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        to_addr=to,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        ics=ics,
+        ics_method=ics_method,
+        message_id=f"<{kind}.{secrets.token_hex(12)}@{domain}>",
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    session.info["mail_queued"] = True
+    return message

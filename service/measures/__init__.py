@@ -1,0 +1,1 @@
+"""Measures: the catalogue the guiding vision leads to, and their progress."""

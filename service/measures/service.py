@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from service.context import Context
+from service.engagements.service import get as get_engagement
+from service.errors import NotFound
+from service.measures.models import Measure
+from service.measures.schemas import MeasureCreate, MeasureStatus, MeasureUpdate
+
+
+def create(session: Session, ctx: Context, engagement_id: int, data: MeasureCreate) -> Measure:
+    get_engagement(session, engagement_id)
+    now = ctx.clock.now()
+    measure = Measure(
+        engagement_id=engagement_id,
+        title=data.title,
+        action_area=data.action_area.value,
+        description=data.description or None,
+        responsible=data.responsible or None,
+        planned_start=data.planned_start,
+        planned_end=data.planned_end,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(measure)
+    session.flush()
+    return measure
+
+
+def list_for(session: Session, engagement_id: int) -> list[Measure]:
+    get_engagement(session, engagement_id)
+    return list(
+        session.execute(
+            select(Measure)
+            .where(Measure.engagement_id == engagement_id)  # type: ignore[arg-type]
+            .order_by(Measure.id)  # type: ignore[arg-type]
+        ).scalars()
+    )
+
+
+def change(session: Session, ctx: Context, measure_id: int, data: MeasureUpdate) -> Measure:
+    measure = session.get(Measure, measure_id)
+    if measure is None:
+        raise NotFound(f"measure {measure_id} not found")
+    if data.status is not None:
+        measure.status = data.status.value
+        if data.status == MeasureStatus.completed and data.progress_percent is None:
+            measure.progress_percent = 100
+    if data.progress_percent is not None:
+        measure.progress_percent = data.progress_percent
+    measure.updated_at = ctx.clock.now()
+    session.add(measure)
+    session.flush()
+    return measure

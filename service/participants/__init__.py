@@ -1,0 +1,1 @@
+"""Participants: the local actors of an engagement who are invited to workshops."""

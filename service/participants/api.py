@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from service.auth.deps import Ctx, Reader, Writer
+from service.deps import ReadSession, WriteSession
+from service.participants import service
+from service.participants.schemas import ParticipantCreate, ParticipantPublic
+from service.validation import Id
+
+router = APIRouter(prefix="/api/v1", tags=["participants"])
+
+
+def _public(row: object) -> ParticipantPublic:
+    return ParticipantPublic.model_validate(row, from_attributes=True)
+
+
+@router.post(
+    "/engagements/{engagement_id}/participants",
+    status_code=201,
+    response_model=ParticipantPublic,
+)
+def add_participant(
+    engagement_id: Id, data: ParticipantCreate, principal: Writer, ctx: Ctx, session: WriteSession
+) -> ParticipantPublic:
+    return _public(service.create(session, ctx, engagement_id, data))
+
+
+@router.get("/engagements/{engagement_id}/participants", response_model=list[ParticipantPublic])
+def list_participants(
+    engagement_id: Id, principal: Reader, session: ReadSession
+) -> list[ParticipantPublic]:
+    return [_public(p) for p in service.list_for(session, engagement_id)]
+
+
+@router.delete("/participants/{participant_id}", status_code=204)
+def erase_participant(participant_id: Id, principal: Writer, session: WriteSession) -> Response:
+    service.erase(session, participant_id)
+    return Response(status_code=204)

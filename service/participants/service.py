@@ -1,0 +1,77 @@
+"""Participants: recorded per engagement, erased on request (GDPR Art. 17)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+from sqlmodel import Session, col
+
+from service.context import Context
+from service.engagements.service import get as get_engagement
+from service.errors import Conflict, NotFound
+from service.mail.models import OutboxMessage
+from service.participants.models import Participant
+from service.participants.schemas import ParticipantCreate
+from service.workshops.models import Invitation
+
+ERASED = "[gelöscht / erased]"
+
+
+def create(
+    session: Session, ctx: Context, engagement_id: int, data: ParticipantCreate
+) -> Participant:
+    engagement = get_engagement(session, engagement_id)
+    duplicate = session.execute(
+        select(col(Participant.id)).where(
+            Participant.engagement_id == engagement_id,  # type: ignore[arg-type]
+            Participant.email == data.email,  # type: ignore[arg-type]
+        )
+    ).first()
+    if duplicate is not None:
+        raise Conflict(
+            f"{data.email} is already a participant of engagement {engagement_id}",
+            participant_id=duplicate[0],
+        )
+    participant = Participant(
+        engagement_id=engagement_id,
+        name=data.name,
+        email=data.email,
+        organisation=data.organisation or None,
+        role=data.role or None,
+        language=data.language or engagement.language,
+        created_at=ctx.clock.now(),
+    )
+    session.add(participant)
+    session.flush()
+    return participant
+
+
+def list_for(session: Session, engagement_id: int) -> list[Participant]:
+    get_engagement(session, engagement_id)
+    return list(
+        session.execute(
+            select(Participant)
+            .where(Participant.engagement_id == engagement_id)  # type: ignore[arg-type]
+            .order_by(Participant.id)  # type: ignore[arg-type]
+        ).scalars()
+    )
+
+
+def erase(session: Session, participant_id: int) -> None:
+    """Deletes the person, their invitations and unsent mail, and blanks the address and
+    text of mail already sent to them (the delivery record stays, without the person)."""
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound(f"participant {participant_id} not found")
+    session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.participant_id == participant_id,  # type: ignore[arg-type]
+            OutboxMessage.status != "sent",  # type: ignore[arg-type]
+        )
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.participant_id == participant_id)  # type: ignore[arg-type]
+        .values(to_addr=ERASED, body_text=ERASED, body_html=ERASED, ics=None)
+    )
+    session.execute(delete(Invitation).where(Invitation.participant_id == participant_id))  # type: ignore[arg-type]
+    session.delete(participant)

@@ -1,0 +1,24 @@
+"""The app as `fokus serve` runs it: create_app plus the scheduler in its lifespan."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from service.app import create_app
+from service.context import Context
+from service.scheduling import Sweeper
+
+
+def build_app(ctx: Context, *, scheduler: bool = True) -> FastAPI:
+    sweeper = Sweeper(ctx) if scheduler else None
+
+    def start(_app: FastAPI) -> None:
+        if sweeper is not None:
+            sweeper.start()
+
+    def stop(_app: FastAPI) -> None:
+        if sweeper is not None:
+            sweeper.stop()
+        ctx.db.dispose()
+
+    return create_app(ctx, on_start=[start], on_stop=[stop])

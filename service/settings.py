@@ -1,0 +1,143 @@
+"""Configuration from the environment (prefix FOKUS_), validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from workflows.fokusberatung import FOKUSBERATUNG
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FOKUS_", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///var/fokus.db"
+    smtp_url: str | None = None
+    mail_from: str = "fokusberatung@localhost"
+    mail_from_name: str = "Fokusberatung Klimaschutz"
+    supervisor_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = None
+    scheduler_interval_seconds: float = Field(30.0, gt=0, le=86400)
+    timezone: str = "Europe/Berlin"
+    funding_period_months: int = Field(18, ge=1, le=120)
+    reminder_working_days: int = Field(5, ge=0, le=120)
+    metrics_token: str | None = None
+    stage_deadline_working_days: dict[str, int] = Field(default_factory=dict)
+    language: Literal["de", "en"] = "de"
+    var_dir: Path = Path("var")
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    log_format: Literal["auto", "json", "text"] = "auto"
+
+    @field_validator("supervisor_emails", mode="before")
+    @classmethod
+    def _split_emails(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("supervisor_emails")
+    @classmethod
+    def _check_emails(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if "@" not in address or any(c in address for c in "\r\n<>, "):
+                raise ValueError(f"not an email address: {address!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("expected smtp://[user:pass@]host:port[?starttls=true|tls=true]")
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError as exc:
+            raise ValueError(f"bad port in {value!r}") from exc
+        for key, values in parse_qs(parts.query).items():
+            if key not in ("starttls", "tls") or values[-1].lower() not in ("true", "false"):
+                raise ValueError(f"unknown SMTP option {key}={values[-1]}")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("expected an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError("expected an SQLAlchemy URL, e.g. sqlite:///var/fokus.db")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("stage_deadline_working_days")
+    @classmethod
+    def _check_deadlines(cls, value: dict[str, int]) -> dict[str, int]:
+        active = FOKUSBERATUNG.active_states
+        for stage, days in value.items():
+            if stage not in active:
+                raise ValueError(f"{stage!r} is not an active stage ({', '.join(active)})")
+            if not 1 <= days <= 1000:
+                raise ValueError(f"{stage}: working days must be 1..1000")
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def deadline_working_days(self, stage: str) -> int | None:
+        if stage in self.stage_deadline_working_days:
+            return self.stage_deadline_working_days[stage]
+        return FOKUSBERATUNG.stage(stage).deadline_working_days
+
+    def resolved_secret_key(self) -> str:
+        """FOKUS_SECRET_KEY, or one generated once into var/ and kept there."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+class SettingsError(SystemExit):
+    """Start-up stops with one line per bad variable."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "FOKUS_" + str(error["loc"][0]).upper() if error["loc"] else "FOKUS_*"
+            lines.append(f"configuration error: {name}: {error['msg']}")
+        raise SettingsError("\n".join(lines)) from None

@@ -1,0 +1,25 @@
+"""Reading times from clients and writing them back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from service.errors import Invalid
+from service.validation import EARLIEST, LATEST
+
+
+def from_client(value: datetime, tz: ZoneInfo, field: str) -> datetime:
+    """A client's time as aware UTC; one without offset is local time in `tz`."""
+    aware = value.replace(tzinfo=tz) if value.tzinfo is None else value
+    try:
+        result = aware.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise Invalid(f"{field}: time out of range") from None
+    if not EARLIEST <= result <= LATEST:
+        raise Invalid(f"{field}: time must lie between 1970 and 2200")
+    return result
+
+
+def to_client(value: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return None if value is None else value.astimezone(tz)

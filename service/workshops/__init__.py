@@ -1,0 +1,1 @@
+"""Workshops with the local actors, invitations and RSVPs."""

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from service.context import Context
+from service.engagements.service import get as get_engagement
+from service.errors import Invalid, NotFound
+from service.participants.models import Participant
+from service.timeutil import from_client, to_client
+from service.workshops.models import Invitation, Workshop
+from service.workshops.schemas import InvitationPublic, WorkshopCreate, WorkshopPublic
+
+RSVP_STATES = ("pending", "accepted", "declined")
+
+
+def create(session: Session, ctx: Context, engagement_id: int, data: WorkshopCreate) -> Workshop:
+    get_engagement(session, engagement_id)
+    tz = ctx.settings.tz
+    starts = from_client(data.starts_at, tz, "starts_at")
+    ends = from_client(data.ends_at, tz, "ends_at")
+    if ends < starts:
+        raise Invalid("ends_at must not be before starts_at")
+    now = ctx.clock.now()
+    domain = ctx.settings.mail_from.rpartition("@")[2] or "localhost"
+    workshop = Workshop(
+        engagement_id=engagement_id,
+        title=data.title,
+        starts_at=starts,
+        ends_at=ends,
+        location=data.location,
+        uid=f"workshop-{uuid.uuid4()}@{domain}",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(workshop)
+    session.flush()
+    return workshop
+
+
+def get(session: Session, workshop_id: int) -> Workshop:
+    workshop = session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise NotFound(f"workshop {workshop_id} not found")
+    return workshop
+
+
+def list_for(session: Session, engagement_id: int) -> list[Workshop]:
+    get_engagement(session, engagement_id)
+    return list(
+        session.execute(
+            select(Workshop)
+            .where(Workshop.engagement_id == engagement_id)  # type: ignore[arg-type]
+            .order_by(Workshop.starts_at, Workshop.id)  # type: ignore[arg-type]
+        ).scalars()
+    )
+
+
+def public(session: Session, ctx: Context, workshop: Workshop) -> WorkshopPublic:
+    tz = ctx.settings.tz
+    rows = session.execute(
+        select(Invitation, Participant)
+        .join(Participant, Participant.id == Invitation.participant_id)  # type: ignore[arg-type]
+        .where(Invitation.workshop_id == workshop.id)  # type: ignore[arg-type]
+        .order_by(Invitation.id)  # type: ignore[arg-type]
+    ).all()
+    invitations = [
+        InvitationPublic(
+            id=inv.id,  # type: ignore[arg-type]
+            participant_id=p.id,  # type: ignore[arg-type]
+            name=p.name,
+            email=p.email,
+            rsvp=inv.rsvp,
+            responded_at=to_client(inv.responded_at, tz),
+        )
+        for inv, p in rows
+    ]
+    counts = {state: 0 for state in RSVP_STATES}
+    for invitation in invitations:
+        counts[invitation.rsvp] += 1
+    return WorkshopPublic(
+        id=workshop.id,  # type: ignore[arg-type]
+        engagement_id=workshop.engagement_id,
+        title=workshop.title,
+        starts_at=workshop.starts_at.astimezone(tz),
+        ends_at=workshop.ends_at.astimezone(tz),
+        location=workshop.location,
+        uid=workshop.uid,
+        sequence=workshop.sequence,
+        cancelled=workshop.cancelled_at is not None,
+        invitations=invitations,
+        rsvp_counts=counts,
+        created_at=workshop.created_at.astimezone(tz),
+        updated_at=workshop.updated_at.astimezone(tz),
+    )
