@@ -37,7 +37,7 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.sink.refuse_with is not None:
             return self.sink.refuse_with
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
