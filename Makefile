@@ -18,6 +18,7 @@ run: install
 	$(BIN)/fokus serve
 
 test: install
+	@.ci/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy service workflows

@@ -8,14 +8,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from service import http_errors
 from service.body_limit import BodyLimitMiddleware
 from service.context import Context
 from service.engagements.api import router as engagements_router
+from service.mail.rsvp_api import router as rsvp_router
 from service.measures.api import router as measures_router
 from service.participants.api import router as participants_router
+from service.paths import templates_dir
+from service.web.routes import router as web_router
 from service.workshops.api import router as workshops_router
 
 Hook = Callable[[FastAPI], None]
@@ -43,8 +47,16 @@ def create_app(
     app.state.ctx = ctx
     http_errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.settings.max_body_bytes)
-    for router in (engagements_router, participants_router, workshops_router, measures_router):
+    for router in (
+        engagements_router,
+        participants_router,
+        workshops_router,
+        measures_router,
+        rsvp_router,
+        web_router,
+    ):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=templates_dir() / "static"), name="static")
 
     @app.get("/health", tags=["operations"])
     def health() -> JSONResponse:
