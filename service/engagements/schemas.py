@@ -99,6 +99,9 @@ class EngagementPublic(BaseModel):
     stage_entered_at: datetime
     stage_due_at: datetime | None
     overdue: bool
+    # calendar and working days until the stage deadline's day; negative once overdue
+    days_left: int | None
+    working_days_left: int | None
     funding_ends_at: datetime | None
     funding_days_left: int | None
     allowed_triggers: list[str]

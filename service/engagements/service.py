@@ -275,7 +275,7 @@ def overdue(
                 federal_state=row.federal_state,
                 state=row.state,
                 stage_due_at=due.astimezone(tz),
-                days_overdue=(now - due).days,
+                days_overdue=(today - due.astimezone(tz).date()).days,
                 working_days_overdue=calendar.working_days_between(
                     due.astimezone(tz).date(), today, row.federal_state
                 ),
@@ -291,6 +291,8 @@ def to_public(
     tz = ctx.settings.tz
     due = engagement.stage_due_at
     ends = engagement.funding_ends_at
+    today = now.astimezone(tz).date()
+    due_day = None if due is None else due.astimezone(tz).date()
     return EngagementPublic(
         id=engagement.id,  # type: ignore[arg-type]
         municipality=engagement.municipality,
@@ -306,11 +308,17 @@ def to_public(
         stage_entered_at=engagement.stage_entered_at.astimezone(tz),
         stage_due_at=to_client(due, tz),
         overdue=due is not None and due < now,
+        days_left=None if due_day is None else (due_day - today).days,
+        working_days_left=(
+            None
+            if due_day is None
+            else calendar.working_days_between(today, due_day, engagement.federal_state)
+        ),
         funding_ends_at=to_client(ends, tz),
         funding_days_left=(
             None
             if ends is None or ctx.process.stage(engagement.state).final
-            else max(0, (ends.astimezone(tz).date() - now.astimezone(tz).date()).days)
+            else max(0, (ends.astimezone(tz).date() - today).days)
         ),
         allowed_triggers=ctx.engine.allowed_triggers(facts),
         created_at=engagement.created_at.astimezone(tz),
