@@ -20,21 +20,22 @@ def create(
     session: Session, ctx: Context, engagement_id: int, data: ParticipantCreate
 ) -> Participant:
     engagement = get_engagement(session, engagement_id)
+    email = data.email.lower()  # one person, however they typed their address
     duplicate = session.execute(
         select(col(Participant.id)).where(
             Participant.engagement_id == engagement_id,  # type: ignore[arg-type]
-            Participant.email == data.email,  # type: ignore[arg-type]
+            Participant.email == email,  # type: ignore[arg-type]
         )
     ).first()
     if duplicate is not None:
         raise Conflict(
-            f"{data.email} is already a participant of engagement {engagement_id}",
+            f"{email} is already a participant of engagement {engagement_id}",
             participant_id=duplicate[0],
         )
     participant = Participant(
         engagement_id=engagement_id,
         name=data.name,
-        email=data.email,
+        email=email,
         organisation=data.organisation or None,
         role=data.role or None,
         language=data.language or engagement.language,
