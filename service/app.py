@@ -14,9 +14,13 @@ from sqlalchemy import text
 from service import http_errors
 from service.body_limit import BodyLimitMiddleware
 from service.context import Context
+from service.auth.api import router as api_keys_router
 from service.engagements.api import router as engagements_router
 from service.mail.rsvp_api import router as rsvp_router
 from service.measures.api import router as measures_router
+from service.observability.endpoint import install_metrics
+from service.observability.http import ObservabilityMiddleware
+from service.observability.transitions import install_transition_counter
 from service.participants.api import router as participants_router
 from service.paths import templates_dir
 from service.web.routes import router as web_router
@@ -47,12 +51,15 @@ def create_app(
     app.state.ctx = ctx
     http_errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.settings.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware)  # outermost: request id, HTTP metrics, log
+    install_transition_counter()
     for router in (
         engagements_router,
         participants_router,
         workshops_router,
         measures_router,
         rsvp_router,
+        api_keys_router,
         web_router,
     ):
         app.include_router(router)
@@ -66,5 +73,7 @@ def create_app(
         except Exception as exc:  # the database not answering is the one thing we report
             return JSONResponse({"status": "unavailable", "detail": str(exc)[:200]}, 503)
         return JSONResponse({"status": "ok"})
+
+    install_metrics(app, ctx)
 
     return app

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
-import sys
 from typing import Annotated
 
 import typer
@@ -12,8 +12,10 @@ import typer
 from service.auth.keys import Role, create_key
 from service.context import Context
 from service.migrate import upgrade
+from service.observability.logs import setup_logging
 from service.settings import Settings, SettingsError, load_settings
 
+log = logging.getLogger("fokus")
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 apikey_cli = typer.Typer(no_args_is_help=True, help="API keys")
 db_cli = typer.Typer(no_args_is_help=True, help="database")
@@ -23,10 +25,12 @@ cli.add_typer(db_cli, name="db")
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
+    setup_logging(settings.log_format)
+    return settings
 
 
 def _context() -> Context:
@@ -51,8 +55,24 @@ def serve(
 
     ctx = _context()
     app = build_app(ctx, scheduler=not no_scheduler)
-    typer.echo(f"fokus listening on http://{host}:{port}", err=True)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    log.info(
+        "fokus listening on http://%s:%d (sweeps %s)",
+        host,
+        port,
+        "off" if no_scheduler else "on",
+    )
+    # SIGTERM/SIGINT: uvicorn stops accepting, finishes open requests (up to 20 s), then
+    # the lifespan's stop hook stops the sweeps and releases this process's claimed mail.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,  # fokus.access writes one line per request, with its id
+        log_config=None,  # keep our handler (JSON when not on a terminal)
+        log_level="info",
+        timeout_graceful_shutdown=20,
+    )
+    log.info("fokus stopped")
 
 
 @cli.command()
@@ -63,7 +83,7 @@ def scheduler() -> None:
     ctx = _context()
     sweeper = Sweeper(ctx)
     sweeper.start()
-    typer.echo("fokus scheduler running; Ctrl-C stops it", err=True)
+    log.info("fokus scheduler running; SIGTERM or Ctrl-C stops it")
     stopping = False
 
     def _stop(*_args: object) -> None:
@@ -75,6 +95,7 @@ def scheduler() -> None:
     while not stopping:
         signal.pause()
     sweeper.stop()
+    log.info("fokus scheduler stopped")
 
 
 @apikey_cli.command("create")
@@ -118,6 +139,6 @@ def demo(
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    fmt = os.environ.get("FOKUS_LOG_FORMAT", "auto")
+    setup_logging("json" if fmt == "json" else "text" if fmt == "text" else "auto")
     cli()

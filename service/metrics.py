@@ -19,3 +19,4 @@ MAIL_SEND_FAILURES = Counter(
 )  # kind: temporary | permanent
 MAIL_SENT = Counter("fokus_mail_sent_total", "Emails accepted by the transport")
 SWEEP_DURATION = Histogram("fokus_sweep_duration_seconds", "Duration of one sweep run", ["sweep"])
+SWEEP_FAILURES = Counter("fokus_sweep_failures_total", "Sweep runs that raised", ["sweep"])

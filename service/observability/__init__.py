@@ -1,0 +1,2 @@
+"""Operating fokus: structured logs with a request id, HTTP metrics, scrape-time gauges
+from the database, and the /metrics endpoint."""
