@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
-from email.utils import formataddr
+from email.headerregistry import Address
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -12,10 +13,17 @@ from service.context import Context
 from service.mail.models import OutboxMessage
 from service.mail.render import Rendered
 
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
 
 def address(name: str | None, email: str) -> str:
-    """`Name <email>`, encoded safely; names are validated free of line breaks on input."""
-    return formataddr((name or "", email), charset="utf-8")
+    """`Name <email>` as people read it (quoted where needed, not MIME-encoded: the
+    transport encodes it when it builds the header). A control character in either part
+    is refused here as well as on input, so no name can ever add a header line."""
+    if _UNSAFE.search(name or "") or _UNSAFE.search(email):
+        raise ValueError("name or address contains a control character")
+    local, _, domain = email.rpartition("@")
+    return str(Address(display_name=name or "", username=local, domain=domain))
 
 
 def enqueue(

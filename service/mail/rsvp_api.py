@@ -1,7 +1,173 @@
-"""The public RSVP page behind the signed link in each invitation (issue 3)."""
+"""The public RSVP page behind the signed link in each invitation (issue 3).
+
+`GET /rsvp/{token}` shows the workshop and two buttons; `POST /rsvp/{token}` (form or
+JSON `response=accepted|declined`) records the answer, which may be changed later.
+A tampered, unknown or erased token is a plain 404 that says nothing about anyone.
+The token is the secret; on top, a POST whose `Origin` (or `Sec-Fetch-Site`) shows it
+came from another site is refused with 403, so no foreign page can answer for someone.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from service.auth.deps import Ctx
+from service.context import Context
+from service.deps import ReadSession
+from service.engagements.models import Engagement
+from service.mail import tokens
+from service.mail.invitations import when
+from service.participants.models import Participant
+from service.web.pages import page
+from service.workshops.models import Invitation, Workshop
 
 router = APIRouter(include_in_schema=False)
+
+RESPONSES = ("accepted", "declined")
+_NOT_FOUND = "Diese Einladung gibt es nicht (mehr). Bitte prüfen Sie den Link aus Ihrer E-Mail."
+
+
+def _find(
+    session: Session, ctx: Context, token: str
+) -> tuple[Invitation, Workshop, Participant, Engagement] | None:
+    decoded = tokens.read(ctx, token)
+    if decoded is None:
+        return None
+    invitation_id, nonce = decoded
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or not tokens.nonce_matches(invitation.nonce, nonce):
+        return None
+    workshop = session.get(Workshop, invitation.workshop_id)
+    participant = session.get(Participant, invitation.participant_id)
+    if workshop is None or participant is None:
+        return None
+    engagement = session.get(Engagement, workshop.engagement_id)
+    if engagement is None:
+        return None
+    return invitation, workshop, participant, engagement
+
+
+def _context(
+    ctx: Context,
+    found: tuple[Invitation, Workshop, Participant, Engagement],
+    token: str,
+    saved: bool,
+    error: str | None = None,
+) -> dict[str, Any]:
+    invitation, workshop, participant, engagement = found
+    tz = ctx.settings.tz
+    day, hours = when(workshop.starts_at.astimezone(tz), workshop.ends_at.astimezone(tz), "de")
+    return {
+        "title": f"Einladung: {workshop.title}",
+        "workshop_title": workshop.title,
+        "municipality": engagement.municipality,
+        "day": day,
+        "hours": hours,
+        "location": workshop.location,
+        "recipient_name": participant.name,
+        "rsvp": invitation.rsvp,
+        "cancelled": workshop.cancelled_at is not None,
+        "over": workshop.ends_at <= ctx.clock.now(),
+        "action": f"/rsvp/{token}",
+        "saved": saved,
+        "error": error,
+        "sender_name": ctx.settings.mail_from_name,
+    }
+
+
+def _not_found(request: Request) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    return page(request, "rsvp_missing.html", {"message": _NOT_FOUND}, status_code=404)
+
+
+def _wants_json(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    accept = request.headers.get("accept", "")
+    return content_type.startswith("application/json") or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def _cross_site(request: Request, ctx: Context) -> bool:
+    if request.headers.get("sec-fetch-site", "") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin == "null"
+    parts = urlsplit(origin)
+    allowed = {urlsplit(ctx.settings.base_url).netloc, request.headers.get("host", "")}
+    return parts.netloc not in allowed
+
+
+@router.get("/rsvp/{token}", response_class=HTMLResponse)
+def rsvp_page(token: str, request: Request, ctx: Ctx, session: ReadSession) -> Response:
+    found = _find(session, ctx, token)
+    if found is None:
+        return _not_found(request)
+    return page(request, "rsvp.html", _context(ctx, found, token, saved=False))
+
+
+async def _response_value(request: Request) -> str | None:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = json.loads(await request.body() or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        value = body.get("response") if isinstance(body, dict) else None
+    else:
+        try:
+            form = await request.form()
+        except Exception:  # malformed form body: treat like a missing answer
+            return None
+        value = form.get("response")
+    return value if isinstance(value, str) else None
+
+
+@router.post("/rsvp/{token}")
+async def rsvp_answer(token: str, request: Request, ctx: Ctx) -> Response:
+    value = await _response_value(request)
+    # the database is synchronous: record the answer in a worker thread
+    return await run_in_threadpool(_record, token, request, ctx, value)
+
+
+def _record(token: str, request: Request, ctx: Context, value: str | None) -> Response:
+    wants_json = _wants_json(request)
+    if _cross_site(request, ctx):
+        detail = "cross-site request refused"
+        if wants_json:
+            return JSONResponse({"detail": detail}, status_code=403)
+        return page(request, "rsvp_missing.html", {"message": detail}, status_code=403)
+    with ctx.db.write() as session:
+        found = _find(session, ctx, token)
+        if found is None:
+            return _not_found(request)
+        invitation, workshop, _participant, _engagement = found
+        problem = None
+        status = 200
+        if value not in RESPONSES:
+            problem, status = "response: must be 'accepted' or 'declined'", 422
+        elif workshop.cancelled_at is not None:
+            problem, status = "the workshop has been cancelled", 409
+        else:
+            if invitation.rsvp != value:
+                invitation.rsvp = value
+                invitation.responded_at = ctx.clock.now()
+                session.add(invitation)
+        if wants_json:
+            if problem is not None:
+                return JSONResponse({"detail": problem}, status_code=status)
+            return JSONResponse({"rsvp": invitation.rsvp})
+        german = {
+            422: "Bitte wählen Sie „Ich nehme teil“ oder „Ich nehme nicht teil“.",
+            409: "Der Workshop wurde abgesagt.",
+        }
+        context = _context(ctx, found, token, saved=problem is None, error=german.get(status))
+        return page(request, "rsvp.html", context, status_code=status)

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.validation import Name
+from service.validation import Id, Name
 
 
 class WorkshopCreate(BaseModel):
@@ -39,3 +40,35 @@ class WorkshopPublic(BaseModel):
     rsvp_counts: dict[str, int]
     created_at: datetime
     updated_at: datetime
+
+
+class WorkshopUpdate(BaseModel):
+    """Moving or renaming a workshop; every invitee gets an update with a higher SEQUENCE."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Name | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    location: Name | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> WorkshopUpdate:
+        if not self.model_fields_set:
+            raise ValueError("send at least one of title, starts_at, ends_at, location")
+        for field in self.model_fields_set:
+            if getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+
+class InvitationRequest(BaseModel):
+    """Whom to invite: the listed participants, or (field absent or null) all of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    participant_ids: Annotated[list[Id], Field(min_length=1, max_length=10_000)] | None = None
+
+
+class InvitationsQueued(BaseModel):
+    queued: int

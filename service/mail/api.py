@@ -1,0 +1,67 @@
+"""What staff see of the outbox: the emails of one engagement and their delivery state.
+
+The router has no prefix: service/workshops/api.py includes it into its /api/v1 router,
+so the app needs no extra router entry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlmodel import col
+
+from service.auth.deps import Ctx, Reader
+from service.deps import ReadSession
+from service.engagements.service import get as get_engagement
+from service.mail.models import OutboxMessage
+from service.timeutil import to_client
+from service.validation import Id
+
+router = APIRouter(tags=["mail"])
+
+
+class MessagePublic(BaseModel):
+    id: int
+    to: str
+    subject: str
+    kind: str
+    status: str  # queued | sent | failed
+    attempts: int
+    last_error: str | None
+    message_id: str
+    participant_id: int | None
+    created_at: datetime
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+
+
+@router.get("/engagements/{engagement_id}/messages", response_model=list[MessagePublic])
+def list_messages(
+    engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
+) -> list[MessagePublic]:
+    get_engagement(session, engagement_id)
+    tz = ctx.settings.tz
+    rows = session.execute(
+        select(OutboxMessage)
+        .where(col(OutboxMessage.engagement_id) == engagement_id)
+        .order_by(col(OutboxMessage.id))
+    ).scalars()
+    return [
+        MessagePublic(
+            id=row.id,  # type: ignore[arg-type]
+            to=row.to_addr,
+            subject=row.subject,
+            kind=row.kind,
+            status=row.status,
+            attempts=row.attempts,
+            last_error=row.last_error,
+            message_id=row.message_id,
+            participant_id=row.participant_id,
+            created_at=row.created_at.astimezone(tz),
+            next_attempt_at=to_client(row.next_attempt_at, tz) if row.status == "queued" else None,
+            sent_at=to_client(row.sent_at, tz),
+        )
+        for row in rows
+    ]

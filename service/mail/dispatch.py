@@ -1,0 +1,304 @@
+"""The outbox dispatcher: claim due mail, send it outside any transaction, mark each
+message the moment the server accepted it.
+
+- **Claim** (`claim`): one short write transaction picks due, unclaimed rows and leases
+  them to this worker (`claimed_by`, `claimed_until = now + LEASE`). SQLite: the write
+  transaction starts with BEGIN IMMEDIATE, so two processes cannot pick the same rows;
+  PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`. An expired lease is claimable again:
+  that is the whole crash recovery (a killed worker's mail goes out once its lease ends).
+- **Send** one connection per batch, no transaction open; the lease is renewed while a
+  batch is being sent.
+- **Mark** each message sent in its own small transaction right after the server said
+  250: a kill between the two repeats at most that one message, with the same Message-ID.
+- **Fail**: temporary errors (4xx, refused connection, timeouts) back off exponentially
+  to at most 5 minutes; permanent ones (5xx, unusable address) are `failed` at once.
+  `attempts` and `last_error` are kept either way. Mail that still fails after
+  `GIVE_UP_AFTER` is `failed` too, so an outage never leaves mail queued forever unseen.
+
+`dispatch(ctx)` is the sweep "dispatch_mail"; `release_claims(ctx)` hands this worker's
+unsent claims back (graceful shutdown); `stop_dispatching()` ends a running sweep early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlmodel import col
+
+from service.context import Context
+from service.mail.models import OutboxMessage
+from service.mail.transport import (
+    ConnectError,
+    SendError,
+    Transport,
+    build_message,
+    transport_for,
+)
+from service.metrics import MAIL_SEND_ATTEMPTS, MAIL_SEND_FAILURES, MAIL_SENT
+
+log = logging.getLogger("fokus.mail")
+
+LEASE = timedelta(seconds=20)
+RENEW_EVERY_SECONDS = 5.0
+BACKOFF_BASE_SECONDS = 15.0
+BACKOFF_CAP = timedelta(minutes=5)
+GIVE_UP_AFTER = timedelta(days=3)
+BATCH_SIZE = 50
+
+_worker: tuple[int, str] | None = None
+_stop = threading.Event()
+
+
+def worker_id() -> str:
+    """hostname-pid-random, fresh in every process (also after a fork)."""
+    global _worker
+    pid = os.getpid()
+    if _worker is None or _worker[0] != pid:
+        _worker = (pid, f"{socket.gethostname()[:60]}-{pid}-{secrets.token_hex(4)}")
+    return _worker[1]
+
+
+def backoff(attempts: int) -> timedelta:
+    """15 s, 30 s, 1 min, 2 min, 4 min, then 5 min between attempts."""
+    seconds = BACKOFF_BASE_SECONDS * 2 ** max(0, min(attempts - 1, 20))
+    return min(timedelta(seconds=seconds), BACKOFF_CAP)
+
+
+@dataclass
+class DispatchResult:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def claim(
+    ctx: Context, *, worker: str | None = None, limit: int = BATCH_SIZE
+) -> list[OutboxMessage]:
+    """Leases up to `limit` due messages to `worker`, oldest due first."""
+    worker = worker or worker_id()
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        due = (
+            select(col(OutboxMessage.id))
+            .where(
+                col(OutboxMessage.status) == "queued",
+                col(OutboxMessage.next_attempt_at) <= now,
+                or_(
+                    col(OutboxMessage.claimed_until).is_(None),
+                    col(OutboxMessage.claimed_until) < now,
+                ),
+            )
+            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if ctx.db.is_postgres:
+            due = due.with_for_update(skip_locked=True)
+        ids = list(session.execute(due).scalars())
+        if not ids:
+            return []
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .values(claimed_by=worker, claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        rows = list(
+            session.execute(
+                select(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(ids))
+                .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+            ).scalars()
+        )
+        for row in rows:
+            session.expunge(row)
+    return rows
+
+
+def renew(ctx: Context, ids: Sequence[int], *, worker: str | None = None) -> set[int]:
+    """Extends this worker's lease on `ids`; returns the ids it still holds."""
+    if not ids:
+        return set()
+    worker = worker or worker_id()
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id).in_(list(ids)),
+                col(OutboxMessage.claimed_by) == worker,
+                col(OutboxMessage.status) == "queued",
+            )
+            .values(claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        held = session.execute(
+            select(col(OutboxMessage.id)).where(
+                col(OutboxMessage.id).in_(list(ids)),
+                col(OutboxMessage.claimed_by) == worker,
+                col(OutboxMessage.status) == "queued",
+            )
+        ).scalars()
+        return set(held)
+
+
+def mark_sent(ctx: Context, message_id: int) -> None:
+    """Records one accepted message, in its own transaction. Recorded even if the lease
+    ran out meanwhile: the server has it, so it must not be sent again."""
+    with ctx.db.write() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) != "sent")
+            .values(
+                status="sent",
+                sent_at=ctx.clock.now(),
+                attempts=col(OutboxMessage.attempts) + 1,
+                claimed_by=None,
+                claimed_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def mark_failed_attempt(
+    ctx: Context, message_ids: Sequence[int], error: SendError, *, worker: str | None = None
+) -> tuple[int, int]:
+    """Counts a failed attempt on each message; returns (retrying, failed)."""
+    worker = worker or worker_id()
+    now = ctx.clock.now()
+    retrying = failed = 0
+    with ctx.db.write() as session:
+        rows = session.execute(
+            select(OutboxMessage).where(
+                col(OutboxMessage.id).in_(list(message_ids)),
+                col(OutboxMessage.status) == "queued",
+                col(OutboxMessage.claimed_by) == worker,
+            )
+        ).scalars()
+        for row in rows:
+            row.attempts += 1
+            row.last_error = str(error)[:2000]
+            row.claimed_by = None
+            row.claimed_until = None
+            if error.permanent:
+                row.status = "failed"
+                failed += 1
+            elif now - row.created_at > GIVE_UP_AFTER:
+                row.status = "failed"
+                row.last_error = f"gave up after {row.attempts} attempts: {error}"[:2000]
+                failed += 1
+            else:
+                row.next_attempt_at = now + backoff(row.attempts)
+                retrying += 1
+    kind = "permanent" if error.permanent else "temporary"
+    MAIL_SEND_FAILURES.labels(kind=kind).inc(len(message_ids))
+    return retrying, failed
+
+
+def release_claims(ctx: Context, *, worker: str | None = None) -> int:
+    """Hands this worker's unsent claims back at once (graceful shutdown), so another
+    worker need not wait for the lease to run out. Returns how many were released."""
+    worker = worker or worker_id()
+    with ctx.db.write() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.claimed_by) == worker,
+                col(OutboxMessage.status) == "queued",
+            )
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def stop_dispatching() -> None:
+    """Asks a running dispatch to stop after the message it is sending."""
+    _stop.set()
+
+
+async def _send_batch(
+    ctx: Context, transport: Transport, batch: list[OutboxMessage], worker: str
+) -> DispatchResult:
+    result = DispatchResult(claimed=len(batch))
+    held = {row.id for row in batch if row.id is not None}
+    last_renew = time.monotonic()
+    for index, row in enumerate(batch):
+        assert row.id is not None
+        if _stop.is_set():
+            break
+        if time.monotonic() - last_renew > RENEW_EVERY_SECONDS:
+            remaining = [r.id for r in batch[index:] if r.id is not None]
+            held = renew(ctx, remaining, worker=worker)
+            last_renew = time.monotonic()
+        if row.id not in held:
+            continue  # lease lost (or the message was erased) meanwhile: not ours to send
+        try:
+            message = build_message(row, ctx.settings)
+            MAIL_SEND_ATTEMPTS.inc()
+            await transport.send(message)
+        except SendError as error:
+            if isinstance(error, ConnectError):
+                rest = [r.id for r in batch[index:] if r.id in held]
+                retrying, failed = mark_failed_attempt(ctx, rest, error, worker=worker)
+                result.retrying += retrying
+                result.failed += failed
+                log.warning("mail server unreachable, %d messages wait: %s", len(rest), error)
+                raise
+            retrying, failed = mark_failed_attempt(ctx, [row.id], error, worker=worker)
+            result.retrying += retrying
+            result.failed += failed
+            log.warning("mail %s not sent: %s", row.message_id, error)
+            continue
+        mark_sent(ctx, row.id)
+        MAIL_SENT.inc()
+        result.sent += 1
+    return result
+
+
+async def _dispatch(
+    ctx: Context, worker: str, batch_size: int, max_seconds: float | None
+) -> DispatchResult:
+    total = DispatchResult()
+    started = time.monotonic()
+    transport = transport_for(ctx.settings)
+    try:
+        while not _stop.is_set():
+            if max_seconds is not None and time.monotonic() - started > max_seconds:
+                break
+            batch = claim(ctx, worker=worker, limit=batch_size)
+            if not batch:
+                break
+            try:
+                part = await _send_batch(ctx, transport, batch, worker)
+            except ConnectError:
+                break  # the server is down: the next sweep tries again
+            finally:
+                if _stop.is_set():
+                    release_claims(ctx, worker=worker)
+            total.claimed += part.claimed
+            total.sent += part.sent
+            total.retrying += part.retrying
+            total.failed += part.failed
+    finally:
+        await transport.close()
+    return total
+
+
+def dispatch(
+    ctx: Context, *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None
+) -> DispatchResult:
+    """Sends due mail until none is left (or `max_seconds` passed). Safe to run in any
+    number of threads and processes at once: each message goes to one claimant."""
+    _stop.clear()
+    return asyncio.run(_dispatch(ctx, worker_id(), batch_size, max_seconds))

@@ -1,0 +1,288 @@
+"""Workshop invitations, updates and cancellations: queued in the caller's transaction.
+
+Entry points (used by the API and the dashboard alike; none of them commits):
+
+    invite(session, ctx, workshop_id, participant_ids: list[int] | None, actor: str) -> int
+        Invites the given participants of the workshop's engagement (None: all of
+        them). One Invitation row and one email (with .ics METHOD:REQUEST and a personal
+        signed RSVP link) per invitee; someone already invited is skipped, so inviting
+        again never mails twice. Returns how many invitations were newly queued.
+
+    reschedule(session, ctx, workshop_id, changes: dict[str, object], actor: str) -> Workshop
+        Applies title/starts_at/ends_at/location changes (already validated and in UTC);
+        if anything changed: SEQUENCE + 1 and an update (METHOD:REQUEST, same UID) to
+        every invitee.
+
+    cancel(session, ctx, workshop_id, actor: str) -> Workshop
+        Marks the workshop cancelled: SEQUENCE + 1 and METHOD:CANCEL to every invitee.
+        Cancelling again changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from service.context import Context
+from service.engagements.models import Engagement
+from service.errors import Conflict, Invalid, NotFound
+from service.mail.common import common_context
+from service.mail.ics import CalendarEntry, build_ics
+from service.mail.outbox import address, enqueue
+from service.mail.render import render
+from service.mail.tokens import rsvp_url
+from service.participants.models import Participant
+from service.workshops.models import Invitation, Workshop
+
+log = logging.getLogger("fokus.invitations")
+
+WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+MONTHS_DE = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni",
+    "Juli", "August", "September", "Oktober", "November", "Dezember",
+)  # fmt: skip
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def when(starts_at: datetime, ends_at: datetime, language: str) -> tuple[str, str]:
+    """('Dienstag, 10. März 2026', '17:00–20:00 Uhr') in the given (local) times."""
+    if language == "en":
+        weekday, month = WEEKDAYS_EN[starts_at.weekday()], MONTHS_EN[starts_at.month - 1]
+        day = f"{weekday}, {starts_at.day} {month} {starts_at.year}"
+        hours = f"{starts_at:%H:%M}–{ends_at:%H:%M}"
+    else:
+        weekday, month = WEEKDAYS_DE[starts_at.weekday()], MONTHS_DE[starts_at.month - 1]
+        day = f"{weekday}, {starts_at.day}. {month} {starts_at.year}"
+        hours = f"{starts_at:%H:%M}–{ends_at:%H:%M} Uhr"
+    if ends_at.date() != starts_at.date():
+        hours = f"{starts_at:%H:%M} – {ends_at:%d.%m.%Y %H:%M}"
+    return day, hours
+
+
+def _workshop(session: Session, workshop_id: int) -> Workshop:
+    workshop = session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise NotFound(f"workshop {workshop_id} not found")
+    return workshop
+
+
+def _engagement(session: Session, workshop: Workshop) -> Engagement:
+    engagement = session.get(Engagement, workshop.engagement_id)
+    if engagement is None:  # pragma: no cover - the foreign key prevents it
+        raise NotFound(f"engagement {workshop.engagement_id} not found")
+    return engagement
+
+
+def _queue(
+    session: Session,
+    ctx: Context,
+    *,
+    kind: str,
+    method: str,
+    workshop: Workshop,
+    engagement: Engagement,
+    invitation: Invitation,
+    participant: Participant,
+    dedupe_key: str,
+) -> bool:
+    assert invitation.id is not None
+    language = participant.language or engagement.language
+    tz = ctx.settings.tz
+    starts, ends = workshop.starts_at.astimezone(tz), workshop.ends_at.astimezone(tz)
+    day, hours = when(starts, ends, language)
+    link = rsvp_url(ctx, invitation.id, invitation.nonce)
+    context: dict[str, Any] = {
+        **common_context(ctx, language),
+        "recipient_name": participant.name,
+        "municipality": engagement.municipality,
+        "title": workshop.title,
+        "day": day,
+        "hours": hours,
+        "location": workshop.location,
+        "rsvp_url": link,
+        "rsvp": invitation.rsvp,
+    }
+    rendered = render(kind, language, context)
+    description = (
+        f"{workshop.title} – {engagement.municipality}\n\nZusagen oder absagen: {link}"
+        if language == "de"
+        else f"{workshop.title} – {engagement.municipality}\n\nAccept or decline: {link}"
+    )
+    ics = build_ics(
+        CalendarEntry(
+            uid=workshop.uid,
+            sequence=workshop.sequence,
+            title=f"{workshop.title} ({engagement.municipality})",
+            starts_at=workshop.starts_at,
+            ends_at=workshop.ends_at,
+            location=workshop.location,
+            organizer_name=ctx.settings.mail_from_name,
+            organizer_email=ctx.settings.mail_from,
+            attendee_name=participant.name,
+            attendee_email=participant.email,
+            description=description,
+            url=None if method == "CANCEL" else link,
+            stamp=ctx.clock.now(),
+        ),
+        tz,
+        method=method,
+    )
+    queued = enqueue(
+        session,
+        ctx,
+        kind=kind,
+        to=address(participant.name, participant.email),
+        rendered=rendered,
+        engagement_id=engagement.id,
+        participant_id=participant.id,
+        dedupe_key=dedupe_key,
+        ics=ics,
+        ics_method=method,
+    )
+    return queued is not None
+
+
+def invite(
+    session: Session,
+    ctx: Context,
+    workshop_id: int,
+    participant_ids: list[int] | None,
+    actor: str,
+) -> int:
+    """See the module docstring. Raises NotFound (no such workshop), Conflict (cancelled
+    or already over) or Invalid (a participant of another engagement)."""
+    workshop = _workshop(session, workshop_id)
+    if workshop.cancelled_at is not None:
+        raise Conflict(f"workshop {workshop_id} is cancelled; nobody can be invited")
+    if workshop.ends_at <= ctx.clock.now():
+        raise Conflict(f"workshop {workshop_id} is already over; nobody can be invited")
+    engagement = _engagement(session, workshop)
+    query = select(Participant).where(col(Participant.engagement_id) == engagement.id)
+    if participant_ids is not None:
+        wanted = sorted(set(participant_ids))
+        query = query.where(col(Participant.id).in_(wanted))
+    participants = list(session.execute(query.order_by(col(Participant.id))).scalars())
+    if participant_ids is not None:
+        found = {p.id for p in participants}
+        missing = [pid for pid in sorted(set(participant_ids)) if pid not in found]
+        if missing:
+            raise Invalid(
+                f"participant_ids: {', '.join(map(str, missing))} "
+                f"{'is not a participant' if len(missing) == 1 else 'are not participants'}"
+                f" of engagement {engagement.id}"
+            )
+    invited = set(
+        session.execute(
+            select(col(Invitation.participant_id)).where(col(Invitation.workshop_id) == workshop.id)
+        ).scalars()
+    )
+    now = ctx.clock.now()
+    queued = 0
+    for participant in participants:
+        if participant.id in invited:
+            continue
+        assert participant.id is not None
+        invitation = Invitation(
+            workshop_id=workshop_id,
+            participant_id=participant.id,
+            nonce=secrets.token_urlsafe(12),
+            created_at=now,
+        )
+        session.add(invitation)
+        session.flush()
+        if _queue(
+            session,
+            ctx,
+            kind="invitation",
+            method="REQUEST",
+            workshop=workshop,
+            engagement=engagement,
+            invitation=invitation,
+            participant=participant,
+            dedupe_key=f"invitation:{workshop.id}:p{participant.id}",
+        ):
+            queued += 1
+    log.info("%s invited %d to workshop %s", actor, queued, workshop_id)
+    return queued
+
+
+def _notify_all(
+    session: Session, ctx: Context, workshop: Workshop, *, kind: str, method: str
+) -> int:
+    engagement = _engagement(session, workshop)
+    rows = session.execute(
+        select(Invitation, Participant)
+        .join(Participant, col(Participant.id) == col(Invitation.participant_id))
+        .where(col(Invitation.workshop_id) == workshop.id)
+        .order_by(col(Invitation.id))
+    ).all()
+    queued = 0
+    for invitation, participant in rows:
+        if _queue(
+            session,
+            ctx,
+            kind=kind,
+            method=method,
+            workshop=workshop,
+            engagement=engagement,
+            invitation=invitation,
+            participant=participant,
+            dedupe_key=f"{kind}:{workshop.id}:s{workshop.sequence}:p{participant.id}",
+        ):
+            queued += 1
+    return queued
+
+
+def reschedule(
+    session: Session, ctx: Context, workshop_id: int, changes: dict[str, Any], actor: str
+) -> Workshop:
+    """See the module docstring. `changes` holds validated values (times aware, UTC)."""
+    workshop = _workshop(session, workshop_id)
+    if workshop.cancelled_at is not None:
+        raise Conflict(f"workshop {workshop_id} is cancelled and cannot be changed")
+    allowed = {"title", "starts_at", "ends_at", "location"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
+    starts = changes.get("starts_at", workshop.starts_at)
+    ends = changes.get("ends_at", workshop.ends_at)
+    if ends < starts:
+        raise Invalid("ends_at must not be before starts_at")
+    changed = {k: v for k, v in changes.items() if getattr(workshop, k) != v}
+    if not changed:
+        return workshop
+    for key, value in changed.items():
+        setattr(workshop, key, value)
+    workshop.sequence += 1
+    workshop.updated_at = ctx.clock.now()
+    session.add(workshop)
+    session.flush()
+    queued = _notify_all(session, ctx, workshop, kind="workshop_update", method="REQUEST")
+    log.info("%s changed workshop %s (%s); %d updates queued", actor, workshop_id,
+             ", ".join(sorted(changed)), queued)  # fmt: skip
+    return workshop
+
+
+def cancel(session: Session, ctx: Context, workshop_id: int, actor: str) -> Workshop:
+    """See the module docstring."""
+    workshop = _workshop(session, workshop_id)
+    if workshop.cancelled_at is not None:
+        return workshop
+    now = ctx.clock.now()
+    workshop.cancelled_at = now
+    workshop.sequence += 1
+    workshop.updated_at = now
+    session.add(workshop)
+    session.flush()
+    queued = _notify_all(session, ctx, workshop, kind="workshop_cancelled", method="CANCEL")
+    log.info("%s cancelled workshop %s; %d cancellations queued", actor, workshop_id, queued)
+    return workshop

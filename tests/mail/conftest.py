@@ -1,0 +1,80 @@
+"""Mail tests run against a real SMTP server (aiosmtpd on loopback): the app is
+configured with FOKUS_SMTP_URL pointing at the sink, and tests run the dispatcher sweep
+themselves (moving the clock instead of sleeping)."""
+
+from __future__ import annotations
+
+import email.policy
+import re
+from email.message import EmailMessage
+from typing import Any
+
+import icalendar
+import pytest
+
+from service.context import Context
+from service.mail.dispatch import DispatchResult, dispatch
+from tests.support import Api, SmtpSink
+
+
+@pytest.fixture
+def settings_overrides(smtp_sink: SmtpSink) -> dict[str, object]:
+    return {"smtp_url": smtp_sink.url}
+
+
+@pytest.fixture
+def send(ctx: Context):  # type: ignore[no-untyped-def]
+    """Runs the dispatcher sweep once, as the scheduler would."""
+
+    def run() -> DispatchResult:
+        return dispatch(ctx)
+
+    return run
+
+
+def setup_workshop(staff: Api, people: int = 2, **workshop: Any) -> tuple[int, list[int], int]:
+    """An engagement with `people` participants and one future workshop."""
+    eid = staff.engagement()["id"]
+    names = ["Jürgen Größe-Weiß", "Petra Klein", "Zoë Ünal", "Max Mustermann"]
+    pids = [
+        staff.participant(eid, name=names[i % len(names)] + ("" if i < 4 else f" {i}"),
+                          email=f"person{i}.{eid}@example.org")["id"]
+        for i in range(people)
+    ]  # fmt: skip
+    wid = staff.workshop(eid, **workshop)["id"]
+    return eid, pids, wid
+
+
+def parts(message: EmailMessage) -> dict[str, Any]:
+    """The text, HTML and calendar parts and the .ics attachment of a received mail."""
+    found: dict[str, Any] = {}
+    for part in message.walk():
+        ctype = part.get_content_type()
+        if part.get_content_maintype() == "multipart":
+            continue
+        if part.get_filename():
+            found["attachment"] = part
+        elif ctype == "text/plain":
+            found["text"] = part.get_content()
+        elif ctype == "text/html":
+            found["html"] = part.get_content()
+        elif ctype == "text/calendar":
+            found["calendar"] = part
+    return found
+
+
+def calendar_of(message: EmailMessage) -> icalendar.Calendar:
+    part = parts(message)["calendar"]
+    return icalendar.Calendar.from_ical(part.get_payload(decode=True))
+
+
+def rsvp_path(message: EmailMessage) -> str:
+    match = re.search(r"http://fokus\.example(/rsvp/[A-Za-z0-9_.\-]+)", parts(message)["text"])
+    assert match, "no RSVP link in the text part"
+    return match.group(1)
+
+
+def reparse(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
