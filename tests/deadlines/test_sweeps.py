@@ -169,7 +169,7 @@ def test_the_real_scheduler_catches_up_on_start_and_a_restart_sends_nothing_agai
         started = datetime.now(tz=BERLIN)
         try:
 
-            def ran_all() -> bool:
+            def ran_all(sweeper: Sweeper = sweeper, started: datetime = started) -> bool:
                 jobs = [sweeper.scheduler.get_job(s.name) for s in SWEEPS]
                 return all(j is not None and j.next_run_time > started for j in jobs)
 
