@@ -78,3 +78,39 @@ def reparse(raw: bytes) -> EmailMessage:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     return message
+
+
+def restart_sink(sink: SmtpSink) -> None:
+    """Starts a stopped sink again on the same port (aiosmtpd needs a new controller)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.support import _Handler
+
+    sink.controller = Controller(_Handler(sink), hostname="127.0.0.1", port=sink.port)
+    sink.start()
+
+
+class SlowSink(SmtpSink):
+    """A real SMTP sink that takes `delay` seconds to accept each message (so a test can
+    kill a sender mid-batch)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        from aiosmtpd.controller import Controller
+
+        self.delay = delay
+        self.controller = Controller(_SlowHandler(self), hostname="127.0.0.1", port=self.port)
+
+
+class _SlowHandler:
+    def __init__(self, sink: SlowSink) -> None:
+        from tests.support import _Handler
+
+        self.sink = sink
+        self.inner = _Handler(sink)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import asyncio
+
+        await asyncio.sleep(self.sink.delay)
+        return await self.inner.handle_DATA(server, session, envelope)
