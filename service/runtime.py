@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI
 
 from service.app import create_app
 from service.context import Context
 from service.scheduling import Sweeper
+
+log = logging.getLogger("fokus")
 
 
 def build_app(ctx: Context, *, scheduler: bool = True) -> FastAPI:
@@ -17,8 +21,11 @@ def build_app(ctx: Context, *, scheduler: bool = True) -> FastAPI:
             sweeper.start()
 
     def stop(_app: FastAPI) -> None:
+        """After uvicorn finished the open requests (SIGTERM): stop the sweeps, letting a
+        running one finish, and hand this process's claimed, unsent mail back."""
         if sweeper is not None:
             sweeper.stop()
         ctx.db.dispose()
+        log.info("fokus stopped cleanly")
 
     return create_app(ctx, on_start=[start], on_stop=[stop])

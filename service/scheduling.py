@@ -5,6 +5,7 @@ is due, who claimed it) lives in the database and several processes may sweep at
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -12,7 +13,9 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from service.context import Context
 from service.engagements.jobs import SWEEPS as ENGAGEMENT_SWEEPS
+from service.mail.dispatch import release_claims, stop_dispatching
 from service.mail.jobs import SWEEPS as MAIL_SWEEPS
+from service.metrics import SWEEP_DURATION, SWEEP_FAILURES
 from service.sweep import Sweep
 
 log = logging.getLogger("fokus.scheduler")
@@ -25,10 +28,14 @@ def all_sweeps() -> list[Sweep]:
 
 def run_guarded(sweep: Sweep, ctx: Context) -> None:
     """A failing sweep is logged and retried next interval; it never kills the scheduler."""
+    started = time.perf_counter()
     try:
         sweep.run(ctx)
     except Exception:
-        log.exception("sweep %s failed", sweep.name)
+        SWEEP_FAILURES.labels(sweep=sweep.name).inc()
+        log.exception("sweep %s failed", sweep.name, extra={"sweep": sweep.name})
+    finally:
+        SWEEP_DURATION.labels(sweep=sweep.name).observe(time.perf_counter() - started)
 
 
 class Sweeper:
@@ -64,5 +71,18 @@ class Sweeper:
             log.debug("could not nudge the dispatcher", exc_info=True)
 
     def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
+        """Graceful: a running dispatch stops after the message it is sending, running
+        sweeps finish (their transactions commit or roll back), then this process's
+        unsent claimed mail is handed back at once instead of after its lease."""
+        if not self.scheduler.running:
+            return
+        self.ctx.mail_queued = lambda: None
+        stop_dispatching()
+        self.scheduler.shutdown(wait=True)
+        try:
+            released = release_claims(self.ctx)
+        except Exception:  # the database may be gone; the lease runs out by itself
+            log.warning("could not release claimed mail on shutdown", exc_info=True)
+            return
+        if released:
+            log.info("released %d claimed emails on shutdown", released)
