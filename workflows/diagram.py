@@ -24,3 +24,9 @@ def mermaid(process: Process, current: str | None = None) -> str:
         lines.append("    classDef current fill:#ffd54f,stroke:#e65100,stroke-width:3px")
         lines.append(f"    class {current} current")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m workflows.diagram: the README's block
+    from workflows.fokusberatung import FOKUSBERATUNG
+
+    print(mermaid(FOKUSBERATUNG), end="")
