@@ -1,7 +1,8 @@
-"""A separate sweeping process for the two-process test: builds its own Context over the
-database in FOKUS_DATABASE_URL with a clock fixed at FOKUS_TEST_NOW, waits for the
-file named by FOKUS_TEST_GO (so both processes start together), and runs the
-engagement sweeps FOKUS_TEST_RUNS times.
+"""A separate sweeping process for the two-process test. It builds its own Context over
+the database in FOKUS_DATABASE_URL and runs one phase per time in FOKUS_TEST_TIMES
+(comma-separated ISO times): it waits for the file `{FOKUS_TEST_GO}.{k}` (so both
+processes start each phase together), sweeps FOKUS_TEST_RUNS times with the clock at
+that time, and reports the rows it won in `{FOKUS_TEST_GO}.{k}.done.{pid}`.
 
     python -m tests.deadlines.sweep_process
 """
@@ -19,24 +20,33 @@ from service.engagements.jobs import SWEEPS
 from service.settings import Settings
 
 
+def _wait_for(path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {path}")
+        time.sleep(0.002)
+
+
 def main() -> None:
-    clock = MovableClock(datetime.fromisoformat(os.environ["FOKUS_TEST_NOW"]))
+    times = [datetime.fromisoformat(t) for t in os.environ["FOKUS_TEST_TIMES"].split(",")]
+    clock = MovableClock(times[0])
     ctx = Context.from_settings(Settings(), clock=clock)
-    go = Path(os.environ["FOKUS_TEST_GO"])
-    with ctx.db.read() as session:  # connected and imported: say so, then wait for go
+    go = os.environ["FOKUS_TEST_GO"]
+    runs = int(os.environ.get("FOKUS_TEST_RUNS", "2"))
+    with ctx.db.read() as session:  # imported and connected before the first phase
         session.connection()
-    Path(f"{go}.ready.{os.getpid()}").touch()
-    deadline = time.monotonic() + 30
-    while not go.exists() and time.monotonic() < deadline:
-        time.sleep(0.005)
-    claimed = 0
-    for _ in range(int(os.environ.get("FOKUS_TEST_RUNS", "3"))):
-        for sweep in SWEEPS:
-            # small batches, so the two processes interleave row by row
-            result = sweep.run(ctx)
-            claimed += getattr(result, "claimed", 0)
+    for k, moment in enumerate(times):
+        _wait_for(Path(f"{go}.{k}"))
+        clock.set(moment)
+        claimed = 0
+        for _ in range(runs):
+            for sweep in SWEEPS:
+                claimed += getattr(sweep.run(ctx), "claimed", 0)
+        tmp = Path(f"{go}.tmp.{os.getpid()}")
+        tmp.write_text(str(claimed))
+        tmp.rename(f"{go}.{k}.done.{os.getpid()}")  # atomic: never read half-written
     ctx.db.dispose()
-    print(f"claimed={claimed}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Must show 2, two sweeping processes: two real OS processes sweep the same database
-at the same moment, several times each; every reminder and escalation is in the outbox
-exactly once, and each row was won by exactly one of them."""
+at the same moments, twice each; every reminder and escalation is in the outbox exactly
+once, and each due row was won by exactly one of them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from service.clock import MovableClock
@@ -18,19 +18,46 @@ from tests.deadlines.conftest import SUPERVISORS, kinds, outbox
 from tests.support import Api
 
 ROOT = Path(__file__).resolve().parents[2]
-COUNT = 12
+COUNT = 16
+# deadline Monday 30 March: reminders due Tuesday 24 March, overdue Wednesday 1 April,
+# the weekly repeat a week later
+PHASES = [
+    datetime(2026, 3, 24, 9, 0, tzinfo=BERLIN),
+    datetime(2026, 4, 1, 9, 0, tzinfo=BERLIN),
+    datetime(2026, 4, 8, 9, 0, tzinfo=BERLIN),
+]
+EXPECTED = [
+    {"reminder": COUNT},
+    {"reminder": COUNT, "escalation": COUNT},
+    {"reminder": COUNT, "escalation": 2 * COUNT},
+]
 
 
-def _sweep_in_two_processes(ctx: Context, now: datetime, tmp: Path, tag: str) -> list[int]:
-    go = tmp / f"go-{tag}"
+def _wait(check: object, what: str, procs: list[subprocess.Popen[str]]) -> None:
+    deadline = time.monotonic() + 60
+    while not check():  # type: ignore[operator]
+        for proc in procs:
+            if proc.poll() not in (None, 0):
+                raise AssertionError(f"sweeper failed: {proc.communicate()[1]}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out: {what}")
+        time.sleep(0.01)
+
+
+def test_two_sweeping_processes_queue_each_mail_once(
+    staff: Api, ctx: Context, clock: MovableClock, tmp_path: Path
+) -> None:
+    for i in range(COUNT):
+        staff.engagement(municipality=f"Gemeinde {i}", contact_email=f"kontakt{i}@example.org")
+    go = tmp_path / "go"
     env = {
         **os.environ,
         "FOKUS_DATABASE_URL": ctx.settings.database_url,
         "FOKUS_SUPERVISOR_EMAILS": ",".join(SUPERVISORS),
-        "FOKUS_VAR_DIR": str(tmp / "var"),
+        "FOKUS_VAR_DIR": str(tmp_path / "var"),
         "FOKUS_SECRET_KEY": "test-secret",
         "FOKUS_MAIL_FROM": ctx.settings.mail_from,
-        "FOKUS_TEST_NOW": now.isoformat(),
+        "FOKUS_TEST_TIMES": ",".join(t.isoformat() for t in PHASES),
         "FOKUS_TEST_GO": str(go),
         "FOKUS_TEST_RUNS": "2",
     }
@@ -45,45 +72,28 @@ def _sweep_in_two_processes(ctx: Context, now: datetime, tmp: Path, tag: str) ->
         )
         for _ in range(2)
     ]
-    deadline = time.monotonic() + 30  # both have imported and connected: start together
-    while len(list(tmp.glob(f"go-{tag}.ready.*"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    go.touch()
-    claimed = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, err
-        claimed.append(int(out.strip().rpartition("claimed=")[2]))
-    print(f"{tag}: rows won per process {claimed}")
-    return claimed
-
-
-def test_two_sweeping_processes_queue_each_mail_once(
-    staff: Api, ctx: Context, clock: MovableClock, tmp_path: Path
-) -> None:
-    for i in range(COUNT):
-        staff.engagement(municipality=f"Gemeinde {i}", contact_email=f"kontakt{i}@example.org")
-
-    # Tuesday 24 March: every engagement's reminder is due (deadline Monday 30 March)
-    claimed = _sweep_in_two_processes(
-        ctx, datetime(2026, 3, 24, 9, 0, tzinfo=BERLIN), tmp_path, "reminders"
-    )
-    assert sum(claimed) == COUNT
-    assert kinds(ctx) == {"reminder": COUNT}
-
-    # Wednesday 1 April: every engagement is overdue
-    overdue_at = datetime(2026, 4, 1, 9, 0, tzinfo=BERLIN)
-    claimed = _sweep_in_two_processes(ctx, overdue_at, tmp_path, "escalations")
-    assert sum(claimed) == COUNT
-    assert kinds(ctx) == {"reminder": COUNT, "escalation": COUNT}
-
-    # a week later: the weekly repeat, once each
-    claimed = _sweep_in_two_processes(ctx, overdue_at + timedelta(days=7), tmp_path, "repeat")
-    assert sum(claimed) == COUNT
-    assert kinds(ctx) == {"reminder": COUNT, "escalation": 2 * COUNT}
+    try:
+        for k, expected in enumerate(EXPECTED):
+            Path(f"{go}.{k}").touch()  # both start this phase at the same moment
+            _wait(
+                lambda k=k: len(list(tmp_path.glob(f"go.{k}.done.*"))) == 2,
+                f"phase {k}",
+                procs,
+            )
+            won = [int(p.read_text()) for p in sorted(tmp_path.glob(f"go.{k}.done.*"))]
+            print(f"phase {k}: rows won per process {won}")
+            assert sum(won) == COUNT  # every due row won exactly once
+            assert kinds(ctx) == expected
+        for proc in procs:
+            _out, err = proc.communicate(timeout=30)
+            assert proc.returncode == 0, err
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
 
     mails = outbox(ctx)
     keys = [m.dedupe_key for m in mails if m.kind in ("reminder", "escalation")]
     assert len(keys) == len(set(keys)) == 3 * COUNT
-    per_engagement = {m.engagement_id for m in mails if m.kind == "reminder"}
-    assert len(per_engagement) == COUNT
+    assert {m.engagement_id for m in mails if m.kind == "reminder"} == set(range(1, COUNT + 1))
+    assert clock.now() < PHASES[0]  # the test's own clock never moved: the processes swept
