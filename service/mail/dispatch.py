@@ -80,6 +80,7 @@ class DispatchResult:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    unreachable: bool = False  # the server could not be reached: the run stopped early
 
 
 def claim(
@@ -254,7 +255,8 @@ async def _send_batch(
                 result.retrying += retrying
                 result.failed += failed
                 log.warning("mail server unreachable, %d messages wait: %s", len(rest), error)
-                raise
+                result.unreachable = True
+                return result
             retrying, failed = mark_failed_attempt(ctx, [row.id], error, worker=worker)
             result.retrying += retrying
             result.failed += failed
@@ -281,8 +283,6 @@ async def _dispatch(
                 break
             try:
                 part = await _send_batch(ctx, transport, batch, worker)
-            except ConnectError:
-                break  # the server is down: the next sweep tries again
             finally:
                 if _stop.is_set():
                     release_claims(ctx, worker=worker)
@@ -290,6 +290,9 @@ async def _dispatch(
             total.sent += part.sent
             total.retrying += part.retrying
             total.failed += part.failed
+            if part.unreachable:
+                total.unreachable = True
+                break  # the server is down: the next sweep tries again
     finally:
         await transport.close()
     return total

@@ -238,7 +238,10 @@ class MaildirTransport:
         self.box: mailbox.Maildir | None = None
 
     async def open(self) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
+        # Maildir(create=True) makes tmp/new/cur only if the folder itself is new
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for sub in ("tmp", "new", "cur"):
+            (self.path / sub).mkdir(parents=True, exist_ok=True)
         self.box = mailbox.Maildir(str(self.path), create=True)
 
     async def send(self, message: EmailMessage) -> None:
