@@ -28,6 +28,7 @@ from service.engagements.facts import load_facts
 from service.engagements.schemas import DeadlineRequest, EngagementUpdate, TransitionRequest
 from service.errors import Conflict, DomainError, NotFound
 from service.http_errors import describe
+from service.mail import invitations
 from service.measures import service as measures
 from service.measures.schemas import ActionArea, MeasureCreate, MeasureStatus, MeasureUpdate
 from service.participants import service as participants
@@ -160,8 +161,14 @@ def _validate(model: type[BaseModel], data: dict[str, Any]) -> Any:
 
 
 def _version(form: dict[str, str]) -> int | None:
-    raw = form.get("expected_version", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18 else None
+    """The version the form was rendered with; absent means "do not check" as in the API,
+    anything else that is not a version is refused."""
+    raw = form.get("expected_version")
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18 and int(raw) > 0):
+        raise PageError(422, "expected_version: not a version number")
+    return int(raw)
 
 
 def _days(due: datetime | None, now: datetime, ctx: Context) -> int | None:
@@ -424,7 +431,6 @@ def _engagement_context(
         "history": [{**h.model_dump(), "at": h.at.astimezone(tz)} for h in reversed(history)],
         "participants": participants.list_for(session, engagement_id),
         "workshops": workshop_rows,
-        "can_invite": _invite_function() is not None,
         "measures": measures.list_for(session, engagement_id),
         "areas": i18n.AREAS[lang],
         "statuses": [s.value for s in MeasureStatus],
@@ -605,24 +611,14 @@ def _workshop(form: dict[str, str], t: dict[str, str]) -> Action:
     return act
 
 
-def _invite_function() -> Callable[..., Any] | None:
-    """The mail feature's invitation use case (issue 3), once it exists."""
-    function = getattr(workshops, "invite", None)
-    return function if callable(function) else None
-
-
 def _invite(form: dict[str, str], t: dict[str, str]) -> Action:
     def act(session: Session, ctx: Context, eid: int, actor: str) -> str:
         wid = _id(form.get("workshop_id", ""))
         workshop = workshops.get(session, wid)
         if workshop.engagement_id != eid:
             raise NotFound(f"workshop {wid} not found in engagement {eid}")
-        invite = _invite_function()
-        if invite is None:
-            raise PageError(409, t["invite_unavailable"])
-        queued = invite(session, ctx, wid, None)
-        count = queued if isinstance(queued, int) else 0
-        return f"invited&n={count}"
+        queued = invitations.invite(session, ctx, wid, None, actor)
+        return f"invited&n={queued}"
 
     return act
 
