@@ -164,8 +164,7 @@ def mark_sent(ctx: Context, message_id: int) -> None:
                 status="sent",
                 sent_at=ctx.clock.now(),
                 attempts=col(OutboxMessage.attempts) + 1,
-                claimed_by=None,
-                claimed_until=None,
+                claimed_until=None,  # claimed_by stays: it records which worker sent it
             )
             .execution_options(synchronize_session=False)
         )

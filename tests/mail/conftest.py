@@ -5,8 +5,12 @@ themselves (moving the clock instead of sleeping)."""
 from __future__ import annotations
 
 import email.policy
+import os
 import re
+import subprocess
+import sys
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import icalendar
@@ -114,3 +118,56 @@ class _SlowHandler:
 
         await asyncio.sleep(self.sink.delay)
         return await self.inner.handle_DATA(server, session, envelope)
+
+
+def queue_invitations(ctx: Context, staff: Api, count: int) -> tuple[int, int]:
+    """`count` participants invited to one workshop in 2030, queued through the service
+    layer in one transaction (fast), with the clock set to real time so that a
+    subprocess with the system clock finds them due. Returns (engagement, workshop)."""
+    from datetime import UTC, datetime
+
+    from service.clock import MovableClock
+    from service.mail.invitations import invite
+    from service.participants import service as participants
+    from service.participants.schemas import ParticipantCreate
+
+    assert isinstance(ctx.clock, MovableClock)
+    ctx.clock.set(datetime.now(UTC))
+    eid = staff.engagement()["id"]
+    wid = staff.workshop(eid, starts_at="2030-05-07T17:00:00", ends_at="2030-05-07T20:00:00")["id"]
+    with ctx.db.write() as session:
+        for i in range(count):
+            data = ParticipantCreate(name=f"Person Nr. {i} Müller", email=f"p{i}@example.org")
+            participants.create(session, ctx, eid, data)
+        session.flush()
+        assert invite(session, ctx, wid, None, "test") == count
+    return eid, wid
+
+
+def scheduler_process(ctx: Context, smtp_url: str, cwd: Path) -> subprocess.Popen[bytes]:
+    """`fokus scheduler` (sweeps only) on the test's database, sweeping every second."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FOKUS_")},
+        "FOKUS_DATABASE_URL": ctx.settings.database_url,
+        "FOKUS_SMTP_URL": smtp_url,
+        "FOKUS_SECRET_KEY": "test-secret",
+        "FOKUS_BASE_URL": ctx.settings.base_url,
+        "FOKUS_MAIL_FROM": ctx.settings.mail_from,
+        "FOKUS_VAR_DIR": str(cwd / "var"),
+        "FOKUS_SCHEDULER_INTERVAL_SECONDS": "1",
+    }
+    fokus = Path(sys.executable).parent / "fokus"
+    return subprocess.Popen(
+        [str(fokus), "scheduler"], env=env, cwd=cwd,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
