@@ -68,7 +68,6 @@ def svg(process: Process, current: str, lang: str, title: str, current_word: str
     height = ROW2 + BOX_H + 40
 
     edges: list[str] = []
-    labelled: set[tuple[str, str]] = set()
     for step in process.steps:
         label = trigger_label(process, lang, step.trigger)
         for source in step.source:
@@ -92,9 +91,14 @@ def svg(process: Process, current: str, lang: str, title: str, current_word: str
                 x1, y1 = sx + BOX_W / 2, sy + BOX_H
                 x2, y2 = dx + BOX_W / 2, dy - 4
                 edges.append(f'<path class="edge" d="M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}"/>')
-                if (step.trigger, step.dest) not in labelled:
-                    labelled.add((step.trigger, step.dest))
-                    edges.append(_text(x2 + 12, y2 - 26, label, 24, "edge-label side", 13))
+        if step.dest not in main:  # one label per step down, beside its most direct line
+            sx, sy = min((pos[s] for s in step.source), key=lambda p: abs(p[0] - pos[step.dest][0]))
+            dx, dy = pos[step.dest]
+            x, y = (sx + dx) / 2 + BOX_W / 2 + 8, (sy + BOX_H + dy) / 2
+            edges.append(
+                f'<text class="edge-label side" x="{x:.0f}" y="{y:.0f}" '
+                f'dominant-baseline="middle">{escape(label)}</text>'
+            )
 
     boxes: list[str] = []
     for stage in process.stages:

@@ -90,7 +90,6 @@ DE: dict[str, str] = {
     "declined": "abgesagt",
     "pending": "offen",
     "invite": "Alle Teilnehmenden einladen",
-    "invite_unavailable": "Einladungen sind noch nicht verfügbar.",
     "no_workshops": "Noch keine Workshops.",
     "add_workshop": "Workshop anlegen",
     "measures": "Maßnahmen",
@@ -217,7 +216,6 @@ EN: dict[str, str] = {
     "declined": "declined",
     "pending": "pending",
     "invite": "Invite all participants",
-    "invite_unavailable": "Invitations are not available yet.",
     "no_workshops": "No workshops yet.",
     "add_workshop": "Add workshop",
     "measures": "Measures",
@@ -328,5 +326,22 @@ GUARDS: dict[str, dict[str, str]] = {
         "has_ended_workshop": "At least one workshop must have ended first.",
         "has_five_measures": "At least 5 measures must be recorded first.",
         "has_started_measure": "At least 1 measure must be in progress or completed first.",
+    },
+}
+
+APPLICANTS: dict[str, dict[str, str]] = {
+    "de": {
+        "municipality": "Kommune",
+        "municipal_company": "Kommunales Unternehmen",
+        "education": "Kita, Schule oder Hochschule",
+        "religious_community": "Religionsgemeinschaft",
+        "youth_welfare": "Kinder- und Jugendhilfe",
+    },
+    "en": {
+        "municipality": "Municipality",
+        "municipal_company": "Municipal company",
+        "education": "Day-care centre, school or university",
+        "religious_community": "Religious community",
+        "youth_welfare": "Youth welfare",
     },
 }

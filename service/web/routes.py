@@ -433,6 +433,7 @@ def _engagement_context(
         "workshops": workshop_rows,
         "measures": measures.list_for(session, engagement_id),
         "areas": i18n.AREAS[lang],
+        "applicants": i18n.APPLICANTS[lang],
         "statuses": [s.value for s in MeasureStatus],
         "messages": queries.messages(session, engagement_id),
         "tz": tz,
