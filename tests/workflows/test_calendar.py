@@ -217,3 +217,27 @@ def test_add_months_clamps(start: date, months: int, expected: date) -> None:
 def test_unknown_state_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown federal state"):
         calendar.is_working_day(date(2026, 3, 2), "XX")
+
+
+def _walk_count(start: date, end: date, state: str) -> int:
+    count, day = 0, start
+    while day < end:
+        day = date.fromordinal(day.toordinal() + 1)
+        count += calendar.is_working_day(day, state)
+    return count
+
+
+@pytest.mark.parametrize("state", sorted(calendar.FEDERAL_STATES))
+def test_working_days_between_matches_a_day_by_day_walk(state: str) -> None:
+    """The arithmetic count agrees with counting day by day, over two years of ranges."""
+    base = date(2025, 12, 1)
+    for offset in range(0, 400, 37):
+        start = date.fromordinal(base.toordinal() + offset)
+        for length in (0, 1, 6, 7, 8, 30, 200, 420):
+            end = date.fromordinal(start.toordinal() + length)
+            assert calendar.working_days_between(start, end, state) == _walk_count(
+                start, end, state
+            ), (start, end)
+            assert calendar.working_days_between(end, start, state) == -_walk_count(
+                start, end, state
+            )
