@@ -11,7 +11,7 @@ from service.clock import MovableClock
 from service.context import Context
 from service.mail import dispatch as dispatcher
 from service.mail.models import OutboxMessage
-from tests.mail.conftest import restart_sink, setup_workshop
+from tests.mail.conftest import reparse, restart_sink, setup_workshop
 from tests.support import Api, SmtpSink
 
 
@@ -136,5 +136,5 @@ def test_without_smtp_url_mail_goes_to_a_maildir(staff: Api, ctx: Context) -> No
     staff.ok(staff.post(f"/api/v1/workshops/{wid}/invitations"), 202)
     assert dispatcher.dispatch(maildir_ctx).sent == 2
     box = mailbox.Maildir(str(ctx.settings.var_dir / "mail"), create=False)
-    subjects = sorted(str(m["Subject"]) for m in box)
+    subjects = sorted(str(reparse(box.get_bytes(key))["Subject"]) for key in box.keys())
     assert len(subjects) == 2 and subjects[0].startswith("Einladung: Auftaktworkshop")
