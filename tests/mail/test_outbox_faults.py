@@ -136,5 +136,5 @@ def test_without_smtp_url_mail_goes_to_a_maildir(staff: Api, ctx: Context) -> No
     staff.ok(staff.post(f"/api/v1/workshops/{wid}/invitations"), 202)
     assert dispatcher.dispatch(maildir_ctx).sent == 2
     box = mailbox.Maildir(str(ctx.settings.var_dir / "mail"), create=False)
-    subjects = sorted(str(reparse(box.get_bytes(key))["Subject"]) for key in box.keys())
+    subjects = sorted(str(reparse(box.get_bytes(key))["Subject"]) for key in box.iterkeys())
     assert len(subjects) == 2 and subjects[0].startswith("Einladung: Auftaktworkshop")
