@@ -39,7 +39,8 @@ def page(
     """Renders a page; `lang` defaults to German, the programme's language (or the visitor's
     choice: `?lang=en`, remembered in a cookie). Every page gets `t`, the words in that
     language, and safe defaults for what base.html shows (no user, no CSRF token)."""
-    lang = context.get("lang") or i18n.language(request)
+    own_language = not template.startswith("rsvp")  # RSVP pages: German unless told
+    lang = context.get("lang") or (i18n.language(request) if own_language else i18n.DEFAULT)
     if lang not in i18n.LANGUAGES:
         lang = i18n.DEFAULT
     values: dict[str, Any] = {
@@ -48,6 +49,8 @@ def page(
         "user": None,
         "csrf": "",
         "lang_urls": {code: lang_url(request, code) for code in i18n.LANGUAGES},
+        # the RSVP pages (mail feature) are written in German only so far: no switch there
+        "lang_switch": own_language,
         **context,
         "lang": lang,
     }

@@ -2,10 +2,11 @@
 
 The session is one cookie, signed with the service's secret key (itsdangerous, with a
 timestamp so it expires), `HttpOnly`, `SameSite=Lax`, `Secure` when the service is
-served over https. It holds the API key's row id, never the key itself, and a random
-CSRF token. Every request re-reads the key row, so a revoked key ends its sessions at
-once. Visitors without a login get an anonymous session too, so that the login form
-carries a CSRF token like every other form.
+served over https. It holds the API key's row id and the first 16 hex digits of its
+stored SHA-256 (so a reused id after a database reset is not the same login), never
+the key itself, and a random CSRF token. Every request re-reads the key row, so a
+revoked key ends its sessions at once. Visitors without a login get an anonymous
+session too, so that the login form carries a CSRF token like every other form.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ _SALT = "fokus.dashboard.session"
 class WebSession:
     csrf: str
     key_id: int | None = None
+    key_tag: str | None = None  # the start of the key's hash: binds the cookie to that key
     principal: Principal | None = None
     fresh: bool = False  # True when this request created it: the cookie must be set
 
@@ -46,26 +48,33 @@ def _serializer(ctx: Context) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(ctx.secret_key, salt=_SALT)
 
 
-def _active_key(ctx: Context, condition: Any) -> tuple[int, Principal] | None:
-    """The id and principal of a key that is not revoked (read inside the transaction:
-    the read unit of work expires its rows when it ends)."""
+TAG_LENGTH = 16
+
+
+def _active_key(ctx: Context, condition: Any) -> tuple[int, str, Principal] | None:
+    """Id, hash tag and principal of a key that is not revoked (read inside the
+    transaction: the read unit of work expires its rows when it ends)."""
     with ctx.db.read() as session:
         row = session.execute(
-            select(col(ApiKey.id), col(ApiKey.name), col(ApiKey.role)).where(
+            select(col(ApiKey.id), col(ApiKey.key_hash), col(ApiKey.name), col(ApiKey.role)).where(
                 condition, col(ApiKey.revoked_at).is_(None)
             )
         ).first()
     if row is None:
         return None
     try:
-        return int(row[0]), Principal(row[1], Role(row[2]))
+        return int(row[0]), str(row[1])[:TAG_LENGTH], Principal(row[2], Role(row[3]))
     except ValueError:
         return None
 
 
-def _principal(ctx: Context, key_id: int) -> Principal | None:
+def _principal(ctx: Context, key_id: int, tag: object) -> Principal | None:
+    """The key's principal if it still exists, is not revoked, and is the same key the
+    session was made for (ids can be reused after a database reset)."""
     found = _active_key(ctx, col(ApiKey.id) == key_id)
-    return found[1] if found else None
+    if found is None or not isinstance(tag, str) or not hmac.compare_digest(found[1], tag):
+        return None
+    return found[2]
 
 
 def load(request: Request) -> WebSession:
@@ -84,9 +93,11 @@ def load(request: Request) -> WebSession:
         if isinstance(data, dict) and isinstance(data.get("c"), str) and data["c"]:
             key_id = data.get("k")
             if isinstance(key_id, int) and not isinstance(key_id, bool):
-                principal = _principal(ctx, key_id)
+                principal = _principal(ctx, key_id, data.get("h"))
                 if principal is not None:
-                    result = WebSession(csrf=data["c"], key_id=key_id, principal=principal)
+                    result = WebSession(
+                        csrf=data["c"], key_id=key_id, key_tag=data["h"], principal=principal
+                    )
                 else:  # revoked since: anonymous, with a new token
                     result = WebSession(csrf=secrets.token_urlsafe(32), fresh=True)
             else:
@@ -103,9 +114,9 @@ def login(ctx: Context, key: str) -> WebSession | None:
     found = _active_key(ctx, col(ApiKey.key_hash) == hash_key(key))
     if found is None:
         return None
-    key_id, principal = found
+    key_id, tag, principal = found
     return WebSession(
-        csrf=secrets.token_urlsafe(32), key_id=key_id, principal=principal, fresh=True
+        csrf=secrets.token_urlsafe(32), key_id=key_id, key_tag=tag, principal=principal, fresh=True
     )
 
 
@@ -115,7 +126,9 @@ def anonymous() -> WebSession:
 
 def store(request: Request, response: Response, web_session: WebSession) -> None:
     ctx: Context = request.app.state.ctx
-    value = _serializer(ctx).dumps({"k": web_session.key_id, "c": web_session.csrf})
+    value = _serializer(ctx).dumps(
+        {"k": web_session.key_id, "h": web_session.key_tag, "c": web_session.csrf}
+    )
     response.set_cookie(
         COOKIE,
         value,

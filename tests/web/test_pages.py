@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlmodel import col
 
 from service.app import create_app
 from service.auth.models import ApiKey
@@ -489,3 +490,22 @@ def test_overdue_engagement_shows_days_overdue(client: TestClient, staff: Api, c
     login(client, staff)
     page = client.get(f"/engagements/{eid}").text
     assert re.search(r"\d+ Tage? überfällig", page)
+
+
+def test_a_cookie_is_bound_to_its_key_not_only_its_id(
+    client: TestClient, staff: Api, ctx: Context
+) -> None:
+    """After a database reset the same row id can belong to another key: a session made
+    for the old key must not log in as the new one."""
+    from service.web import session as websession
+
+    login(client, staff)
+    with ctx.db.read() as session:
+        key_id = session.execute(select(col(ApiKey.id))).scalar_one()
+    serializer = websession._serializer(ctx)
+    client.cookies.set(
+        websession.COOKIE, serializer.dumps({"k": key_id, "h": "0" * 16, "c": "token"})
+    )
+    assert client.get("/", follow_redirects=False).status_code == 303
+    client.cookies.set(websession.COOKIE, serializer.dumps({"k": key_id, "c": "token"}))
+    assert client.get("/", follow_redirects=False).status_code == 303
