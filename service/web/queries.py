@@ -18,7 +18,7 @@ from service.mail.models import OutboxMessage
 @dataclass(frozen=True)
 class Filters:
     stage: str | None = None
-    owner: str | None = None  # "" means: engagements without an owner
+    owner: str | None = None
     overdue: bool | None = None
     q: str | None = None
 
@@ -26,11 +26,7 @@ class Filters:
         if with_stage and self.stage is not None:
             query = query.where(col(Engagement.state) == self.stage)
         if self.owner is not None:
-            query = query.where(
-                col(Engagement.owner).is_(None)
-                if self.owner == ""
-                else col(Engagement.owner) == self.owner
-            )
+            query = query.where(col(Engagement.owner) == self.owner)
         if self.q:
             query = query.where(
                 func.lower(col(Engagement.municipality)).contains(self.q.lower(), autoescape=True)

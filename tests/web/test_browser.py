@@ -30,7 +30,7 @@ from tests.web.conftest import key_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("FOKUS_CHROMIUM", "/usr/bin/chromium")  # override: tests of the skip
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -168,6 +168,13 @@ def test_staff_walk_rsvp_and_supervisor(
     assert "offen: 0" in workshop.inner_text()
     if shots:
         page.screenshot(path=str(IMAGES / "engagement.png"), full_page=True)
+    # every visible form control has a label, and there is exactly one h1
+    unlabelled = page.evaluate(
+        """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+            .filter(el => el.labels.length === 0).map(el => el.outerHTML)"""
+    )
+    assert unlabelled == []
+    assert page.locator("h1").count() == 1
     page.close()
 
     # a supervisor sees it all but has no way to advance it, and a forged post fails
