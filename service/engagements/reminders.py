@@ -121,6 +121,8 @@ def _run(
         if len(rows) < batch_size:
             break
         last = (rows[-1][1], rows[-1][0])
+    if total.queued:
+        ctx.mail_queued()  # the dispatcher may run now instead of at its next interval
     return total
 
 
