@@ -63,6 +63,19 @@ MESSAGES = {
 Action = Callable[[Session, Context, int, str], str]
 
 
+# where the page scrolls to after each change: the section that shows its effect
+ANCHORS = {
+    "transition": "history",
+    "deadline": "details",
+    "owner": "details",
+    "participant": "participants",
+    "removed": "participants",
+    "workshop": "workshops",
+    "invited": "workshops",
+    "measure": "measures",
+}
+
+
 class PageError(Exception):
     """Ends a request with a page that says what went wrong, with its 4xx status."""
 
@@ -478,9 +491,7 @@ def _engagement_action(
             queued = bool(session.info.get("mail_queued"))
         if queued:
             ctx.mail_queued()
-        anchor = {"transition": "history", "deadline": "details", "owner": "details"}.get(
-            msg.partition("&")[0], msg.partition("&")[0]
-        )
+        anchor = ANCHORS.get(msg.partition("&")[0], "main")
         return RedirectResponse(f"/engagements/{eid}?msg={msg}#{anchor}", status_code=303)
     except (PageError, DomainError) as exc:
         if isinstance(exc, PageError):
