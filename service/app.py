@@ -12,9 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from service import http_errors
+from service.auth.api import router as api_keys_router
 from service.body_limit import BodyLimitMiddleware
 from service.context import Context
-from service.auth.api import router as api_keys_router
 from service.engagements.api import router as engagements_router
 from service.mail.rsvp_api import router as rsvp_router
 from service.measures.api import router as measures_router
