@@ -17,8 +17,12 @@ _SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 # fields a record may carry through `extra=` that the JSON formatter writes out
 EXTRA_FIELDS = ("method", "path", "route", "status", "duration_ms", "sweep", "client")
-_QUIET = {"apscheduler": logging.WARNING, "transitions": logging.WARNING,
-          "alembic": logging.WARNING, "uvicorn.access": logging.WARNING}
+_QUIET = {
+    "apscheduler": logging.WARNING,
+    "transitions": logging.WARNING,
+    "alembic": logging.WARNING,
+    "uvicorn.access": logging.WARNING,
+}
 
 
 def accept_request_id(value: str | None) -> str:
