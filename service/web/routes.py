@@ -44,7 +44,7 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 MAX_PAGE = 100_000
-MAX_ID = 2**62
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: anything larger cannot exist (PostgreSQL refuses it)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MESSAGES = {
     "transition",

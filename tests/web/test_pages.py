@@ -204,7 +204,7 @@ def test_no_500_for_odd_query_strings(client: TestClient, staff: Api) -> None:
 
 def test_unknown_engagement_is_a_404_page(client: TestClient, staff: Api) -> None:
     login(client, staff)
-    for path in ("999999", "abc", "0", "-1", "1.5", "99999999999999999999999", "%C3%A4"):
+    for path in ("999999", "abc", "0", "-1", "1.5", str(2**62), str(2**63), "%C3%A4", "9" * 30):
         response = client.get(f"/engagements/{path}")
         assert response.status_code == 404, path
         assert "Nicht gefunden" in response.text
@@ -431,6 +431,7 @@ ODD_FORMS = [
     {"name": "ä" * 500, "email": "ä@ä"},
     {"participant_id": "abc"},
     {"participant_id": "99999999999999999999999"},
+    {"participant_id": str(2**62), "workshop_id": str(2**62), "measure_id": str(2**62)},
     {"workshop_id": "-5"},
     {"title": "T", "starts_at": "gestern", "ends_at": "", "location": "L"},
     {"title": "T", "starts_at": "9999-12-31T23:59", "ends_at": "9999-12-31T23:59", "location": "L"},
