@@ -56,4 +56,8 @@ Email = Annotated[
     StringConstraints(min_length=3, max_length=254),
     AfterValidator(_email),
 ]
-Id = Annotated[int, Field(ge=1, le=2**62)]
+# ids and versions are INTEGER columns: larger numbers would be a database error on
+# PostgreSQL, so they are refused (or not found) before any query
+MAX_INT = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_INT)]
+Version = Annotated[int, Field(ge=1, le=MAX_INT)]

@@ -6,7 +6,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.validation import Email, Name, OptionalName, Text
+from service.validation import Email, Name, OptionalName, Text, Version
 from workflows.calendar import FEDERAL_STATES
 
 FederalState = StrEnum("FederalState", {code: code for code in FEDERAL_STATES})  # type: ignore[misc]
@@ -59,7 +59,7 @@ class EngagementUpdate(Strict):
     owner: OptionalName | None = None
     contact_name: Name | None = None
     contact_email: Email | None = None
-    expected_version: Annotated[int, Field(ge=1)] | None = None
+    expected_version: Version | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Self:
@@ -74,14 +74,14 @@ class EngagementUpdate(Strict):
 
 class TransitionRequest(Strict):
     trigger: Annotated[str, Field(min_length=1, max_length=100)]
-    expected_version: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    expected_version: Version | None = None
     note: Text | None = None
 
 
 class DeadlineRequest(Strict):
     due_at: datetime
     reason: Annotated[Text, Field(min_length=1)]
-    expected_version: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    expected_version: Version | None = None
 
 
 class EngagementPublic(BaseModel):

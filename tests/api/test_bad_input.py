@@ -90,6 +90,7 @@ def test_a_municipal_company_with_a_quarter_municipal_share_is_eligible(staff: A
         (b'{"trigger": "approve", "expected_version": "one"}', ["expected_version"]),
         (b'{"trigger": "approve", "expected_version": 0}', ["expected_version"]),
         (b'{"trigger": "approve", "expected_version": 1e400}', ["expected_version"]),
+        (b'{"trigger": "approve", "expected_version": 2147483648}', ["expected_version"]),
         (b'{"trigger": "fly_to_the_moon"}', ["unknown trigger", "approve"]),
         (b'{"trigger": ""}', ["trigger"]),
         (b'{"trigger": "approve", "note": "' + b"x" * 5000 + b'"}', ["note"]),
@@ -153,6 +154,8 @@ def test_unknown_ids_are_404(staff: Api, method: str, url: str) -> None:
         "/api/v1/engagements/-1",
         "/api/v1/engagements/0",
         "/api/v1/engagements/99999999999999999999999",
+        "/api/v1/engagements/4611686018427387904",
+        "/api/v1/engagements/2147483648",
     ],
 )
 def test_ids_that_are_not_ids_are_refused(staff: Api, url: str) -> None:
