@@ -61,6 +61,15 @@ class KeyCache:
         self._entries: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, key: str) -> tuple[bool, Principal | None]:
+        """(True, principal) when the key was verified less than `ttl` ago (the
+        principal is None for a key known to be invalid); (False, None) otherwise."""
+        with self._lock:
+            hit = self._entries.get(hash_key(key))
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
     def verify(self, session: Session, key: str) -> Principal | None:
         digest = hash_key(key)
         now = time.monotonic()

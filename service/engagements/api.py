@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from service.auth.deps import Ctx, Reader, Writer
 from service.deps import ReadSession, WriteSession
 from service.engagements import service
+from service.engagements.facts import load_one
 from service.engagements.schemas import (
     DeadlineRequest,
     EngagementCreate,
@@ -74,7 +75,8 @@ def list_engagements(
 def get_engagement(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> EngagementPublic:
-    return _one(session, ctx, service.get(session, engagement_id))
+    engagement, facts = load_one(session, engagement_id, ctx.clock.now())
+    return service.to_public(engagement, facts, ctx, ctx.clock.now())
 
 
 @router.patch("/engagements/{engagement_id}", response_model=EngagementPublic)
@@ -86,14 +88,17 @@ def update_engagement(
 
 @router.post("/engagements/{engagement_id}/transitions", response_model=EngagementPublic)
 def fire_transition(
-    engagement_id: Id,
-    data: TransitionRequest,
-    principal: Writer,
-    ctx: Ctx,
-    session: WriteSession,
+    engagement_id: Id, data: TransitionRequest, principal: Writer, ctx: Ctx
 ) -> EngagementPublic:
-    engagement = service.fire(session, ctx, engagement_id, data, principal.name)
-    return _one(session, ctx, engagement)
+    """The hot write path opens its transaction here rather than in a dependency, so
+    the write lock is held for one thread's work, not across FastAPI's thread hops."""
+    with ctx.db.write() as session:
+        engagement, facts = service.transition(session, ctx, engagement_id, data, principal.name)
+        result = service.to_public(engagement, facts, ctx, ctx.clock.now())
+        mail_queued = bool(session.info.get("mail_queued"))
+    if mail_queued:
+        ctx.mail_queued()
+    return result
 
 
 @router.get("/engagements/{engagement_id}/history", response_model=list[HistoryPublic])

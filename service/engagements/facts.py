@@ -4,10 +4,13 @@ a fixed number of queries (not one per engagement)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlmodel import Session, col
 
+from service.engagements.models import Engagement
+from service.errors import NotFound
 from service.measures.models import Measure
 from service.participants.models import Participant
 from service.workshops.models import Workshop
@@ -48,3 +51,53 @@ def load_facts(session: Session, states: dict[int, str], now: datetime) -> dict[
         facts[eid].measure_count = total
         facts[eid].started_measure_count = int(started_count or 0)
     return facts
+
+
+def _counts_for_one(engagement_id: Any, now: Any) -> list[Any]:
+    """The four guard counts of one engagement as scalar subqueries, so that the
+    engagement and its facts come back in one round trip."""
+    started = func.sum(case((col(Measure.status).in_(STARTED_STATUSES), 1), else_=0))
+    return [
+        select(func.count())
+        .where(col(Participant.engagement_id) == engagement_id)
+        .scalar_subquery()
+        .label("participant_count"),
+        select(func.count())
+        .where(
+            col(Workshop.engagement_id) == engagement_id,
+            col(Workshop.ends_at) <= now,
+            col(Workshop.cancelled_at).is_(None),
+        )
+        .scalar_subquery()
+        .label("ended_workshop_count"),
+        select(func.count())
+        .where(col(Measure.engagement_id) == engagement_id)
+        .scalar_subquery()
+        .label("measure_count"),
+        select(started)
+        .where(col(Measure.engagement_id) == engagement_id)
+        .scalar_subquery()
+        .label("started_measure_count"),
+    ]
+
+
+# built once: SQLAlchemy then reuses the compiled statement from its cache
+_ONE = select(Engagement, *_counts_for_one(bindparam("eid"), bindparam("now"))).where(
+    col(Engagement.id) == bindparam("eid")
+)
+
+
+def load_one(session: Session, engagement_id: int, now: datetime) -> tuple[Engagement, Facts]:
+    """One engagement and its facts in one query (the transition's hot path)."""
+    row = session.execute(_ONE, {"eid": engagement_id, "now": now}).first()
+    if row is None:
+        raise NotFound(f"engagement {engagement_id} not found")
+    engagement, participants, workshops, measures, started = row
+    facts = Facts(
+        state=engagement.state,
+        participant_count=participants or 0,
+        ended_workshop_count=workshops or 0,
+        measure_count=measures or 0,
+        started_measure_count=int(started or 0),
+    )
+    return engagement, facts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlmodel import Session, col
 
 from service.context import Context
 from service.engagements import schedule
-from service.engagements.facts import load_facts
+from service.engagements.facts import load_facts, load_one
 from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.schemas import (
     DeadlineRequest,
@@ -91,14 +92,21 @@ def _apply(
 def fire(
     session: Session, ctx: Context, engagement_id: int, request: TransitionRequest, actor: str
 ) -> Engagement:
+    return transition(session, ctx, engagement_id, request, actor)[0]
+
+
+def transition(
+    session: Session, ctx: Context, engagement_id: int, request: TransitionRequest, actor: str
+) -> tuple[Engagement, Facts]:
+    """Fires a trigger; returns the engagement and its facts in the new state, so the
+    caller can answer without loading them again (this is the hot write path)."""
     if request.trigger not in ctx.process.triggers:
         raise Invalid(
             f"unknown trigger '{request.trigger}'; known triggers: "
             + ", ".join(ctx.process.triggers)
         )
-    engagement = get(session, engagement_id)
     now = ctx.clock.now()
-    facts = load_facts(session, {engagement_id: engagement.state}, now)[engagement_id]
+    engagement, facts = load_one(session, engagement_id, now)
     _check_version(engagement, request.expected_version)
     try:
         outcome = ctx.engine.fire(facts, request.trigger)
@@ -132,7 +140,7 @@ def fire(
         )
     )
     queue_stage_notices(session, ctx, engagement, outcome.from_state, request.note)
-    return engagement
+    return engagement, replace(facts, state=outcome.to_state)
 
 
 def change(
