@@ -4,6 +4,7 @@ latency, and writes one access log line."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -14,6 +15,8 @@ from service.observability.logs import REQUEST_ID, accept_request_id
 
 log = logging.getLogger("fokus.access")
 HEADER = b"x-request-id"
+# probes hit these every few seconds: their successful requests are logged at DEBUG only
+QUIET_ROUTES = frozenset({"/health", "/metrics"})
 
 
 def route_template(scope: Scope) -> str:
@@ -42,11 +45,13 @@ class ObservabilityMiddleware:
         request_id = accept_request_id(incoming)
         token = REQUEST_ID.set(request_id)
         status = 500
+        response_started = False
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = int(message["status"])
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != HEADER]
                 headers.append((HEADER, request_id.encode()))
@@ -55,13 +60,23 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # a bug, not bad input: log the traceback under the request id and answer a
+            # JSON 500 that carries the id, so a user's report leads to this log line
+            log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
+            if response_started:
+                raise
+            status = 500
+            await _internal_error(send_with_id, request_id)
         finally:
             elapsed = time.perf_counter() - started
             method = str(scope.get("method", ""))
             route = route_template(scope)
             HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
             HTTP_LATENCY.labels(method=method, route=route).observe(elapsed)
-            log.info(
+            quiet = route in QUIET_ROUTES and status < 400
+            log.log(
+                logging.DEBUG if quiet else logging.INFO,
                 "%s %s %d",
                 method,
                 scope.get("path", ""),
@@ -75,3 +90,18 @@ class ObservabilityMiddleware:
                 },
             )
             REQUEST_ID.reset(token)
+
+
+async def _internal_error(send: Send, request_id: str) -> None:
+    body = json.dumps({"detail": "internal error", "request_id": request_id}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

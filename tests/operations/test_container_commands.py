@@ -93,6 +93,10 @@ def test_the_image_commands_serve_health_and_metrics_and_stop_cleanly(
         response = httpx.get(f"{base}/metrics", headers={"X-Request-ID": "probe-1"}, timeout=5)
         assert response.status_code == 200
         assert response.headers["x-request-id"] == "probe-1"
+        denied = httpx.get(
+            f"{base}/api/v1/engagements", headers={"X-Request-ID": "probe-2"}, timeout=5
+        )
+        assert denied.status_code == 401 and denied.headers["x-request-id"] == "probe-2"
         names = {f.name for f in text_string_to_metric_families(response.text)}
         assert {"fokus_http_requests", "fokus_outbox_messages", "fokus_database_up"} <= names
     finally:
@@ -104,7 +108,7 @@ def test_the_image_commands_serve_health_and_metrics_and_stop_cleanly(
     messages = [e["msg"] for e in entries]
     assert any(m.startswith("fokus listening on http://0.0.0.0:") for m in messages)
     assert "fokus stopped cleanly" in messages
-    assert any(e.get("request_id") == "probe-1" and e.get("status") == 200 for e in entries)
+    assert any(e.get("request_id") == "probe-2" and e.get("status") == 401 for e in entries)
     if not database_url.startswith("postgresql"):
         assert (data / "fokus.db").exists()  # the database lands in the volume
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from service.observability.logs import accept_request_id, setup_logging, wants_json
@@ -56,7 +57,8 @@ def test_every_request_gets_an_id_on_the_response_and_in_its_log_lines(
 def test_a_sane_incoming_request_id_is_kept_and_a_bad_one_replaced(
     client: TestClient, log_stream: io.StringIO
 ) -> None:
-    kept = client.get("/health", headers={"X-Request-ID": "lb-1234.abc_DEF"})
+    kept = client.get("/api/v1/engagements", headers={"X-Request-ID": "lb-1234.abc_DEF"})
+    assert kept.status_code == 401
     assert kept.headers["X-Request-ID"] == "lb-1234.abc_DEF"
     assert any(e.get("request_id") == "lb-1234.abc_DEF" for e in lines(log_stream))
 
@@ -70,17 +72,36 @@ def test_a_sane_incoming_request_id_is_kept_and_a_bad_one_replaced(
     assert len(two) == 2
 
 
-def test_log_lines_inside_a_request_carry_its_id(
-    client: TestClient, log_stream: io.StringIO
+def test_log_lines_inside_a_request_carry_its_id_and_a_crash_is_a_json_500_with_it(
+    app: FastAPI, log_stream: io.StringIO
 ) -> None:
-    """A line a handler logs (not only the access line) has the id: the 404 handler of an
-    unknown engagement runs inside the request."""
+    """A line a handler logs (not only the access line) has the id; an unhandled error is
+    logged with its traceback under the id, and the 500 tells the id to the caller."""
+
+    @app.get("/test-crash")
+    def crash() -> None:
+        logging.getLogger("fokus.test").warning("about to fail")
+        raise RuntimeError("a bug")
+
     logging.getLogger("fokus.test").info("outside any request")
-    client.get("/health", headers={"X-Request-ID": "req-42"})
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/test-crash", headers={"X-Request-ID": "req-42"})
+    assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == "req-42"
+    assert response.json() == {"detail": "internal error", "request_id": "req-42"}
     entries = lines(log_stream)
     outside = next(e for e in entries if e["msg"] == "outside any request")
     assert "request_id" not in outside
-    assert [e["logger"] for e in entries if e.get("request_id") == "req-42"] == ["fokus.access"]
+    mine = [e for e in entries if e.get("request_id") == "req-42"]
+    assert [e["logger"] for e in mine] == ["fokus.test", "fokus.access", "fokus.access"]
+    assert "RuntimeError: a bug" in str(mine[1]["exc"])
+    assert mine[2]["status"] == 500 and mine[2]["route"] == "/test-crash"
+
+
+def test_probes_are_not_logged_at_info(client: TestClient, log_stream: io.StringIO) -> None:
+    client.get("/health", headers={"X-Request-ID": "probe-7"})
+    client.get("/metrics", headers={"X-Request-ID": "probe-8"})
+    assert not [e for e in lines(log_stream) if e.get("request_id") in ("probe-7", "probe-8")]
 
 
 def test_json_carries_exceptions_and_text_on_a_terminal() -> None:
