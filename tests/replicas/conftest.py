@@ -22,12 +22,16 @@ SUPERVISOR = "aufsicht@agentur.example"
 
 
 class Replica:
-    def __init__(self, name: str, env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self, name: str, env: dict[str, str], cwd: Path, *options: str, command: str = "serve"
+    ) -> None:
         self.name = name
         self.port = free_port()
-        self.log = (cwd / f"{name}.log").open("w+")
+        self.log_path = cwd / f"{name}.log"
+        self.log = self.log_path.open("w+")
+        args = ["serve", "--port", str(self.port), *options] if command == "serve" else [command]
         self.proc = subprocess.Popen(
-            [FOKUS, "serve", "--port", str(self.port)],
+            [FOKUS, *args],
             cwd=cwd,
             env=env,
             stdout=self.log,
@@ -50,9 +54,9 @@ class Replica:
         raise AssertionError(f"{self.name} did not start:\n{self.output()}")
 
     def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()[-4000:]
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text()[-4000:]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
