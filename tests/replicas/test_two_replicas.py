@@ -75,13 +75,17 @@ def _outbox(ctx: Context) -> list[Row]:
         ]
 
 
-def _sent_by(replica: Replica) -> float:
+def _sample(replica: Replica, name: str, **labels: str) -> float:
     text = httpx.get(f"{replica.url}/metrics", timeout=10).text
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name == "fokus_mail_sent_total":
+            if sample.name == name and sample.labels == labels:
                 return sample.value
     return 0.0
+
+
+def _sent_by(replica: Replica) -> float:
+    return _sample(replica, "fokus_mail_sent_total")
 
 
 def test_500_emails_through_two_replicas_are_each_delivered_once(
@@ -171,6 +175,9 @@ def test_500_emails_through_two_replicas_are_each_delivered_once(
         sent = [_sent_by(replica) for replica in replicas]
         assert sum(sent) == TOTAL
         assert all(n > 0 for n in sent), f"both replicas should send: {sent}"
+        for sweep in ("dispatch_mail", "deadline_reminders", "deadline_escalations"):
+            runs = [_sample(r, "fokus_sweep_duration_seconds_count", sweep=sweep) for r in replicas]
+            assert all(n >= 3 for n in runs), (sweep, runs)  # both replicas kept sweeping
     finally:
         api.close()
 
