@@ -121,8 +121,8 @@ def run_clients(
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
+    stop_at[0] = time.perf_counter() + seconds  # before the barrier: no client may miss it
     barrier.wait()
-    stop_at[0] = time.perf_counter() + seconds
     for thread in threads:
         thread.join()
     ok = sum(r[0] for r in results)

@@ -173,7 +173,7 @@ def _remind_one(
             f"{_ts(engagement.stage_entered_at)}:{_ts(due)}"
         ),
     )
-    return SweepResult(claimed=1, queued=int(message is not None))
+    return SweepResult(claimed=1, queued=int(message))
 
 
 def sweep_reminders(
@@ -255,7 +255,7 @@ def _escalate_one(
             engagement_id=engagement_id,
             dedupe_key=f"{base_key}:{_recipient_key(recipient)}",
         )
-        queued += int(message is not None)
+        queued += int(message)
     return SweepResult(claimed=1, queued=queued)
 
 
@@ -358,7 +358,7 @@ def _warn_one(
             engagement_id=engagement_id,
             dedupe_key=f"funding_warning:{engagement_id}:{label}:{role}:{_recipient_key(email)}",
         )
-        queued += int(message is not None)
+        queued += int(message)
     return SweepResult(claimed=1, queued=queued)
 
 

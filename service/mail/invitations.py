@@ -148,7 +148,7 @@ def _queue(
         ics=ics,
         ics_method=method,
     )
-    return queued is not None
+    return queued
 
 
 def invite(

@@ -26,6 +26,11 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
         session.info.setdefault(_KEY, []).extend(triggers)
 
 
+def record_transition(session: Session, trigger: str) -> None:
+    """For transitions written with a Core insert (no ORM object to see at flush)."""
+    session.info.setdefault(_KEY, []).append(trigger)
+
+
 def _after_commit(session: Session) -> None:
     for trigger in session.info.pop(_KEY, []):
         TRANSITIONS.labels(trigger=trigger).inc()
