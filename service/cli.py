@@ -76,11 +76,24 @@ def serve(
 
 
 @cli.command()
-def scheduler() -> None:
+def scheduler(
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="serve this process's /metrics on this port"),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="address for --metrics-port")] = "127.0.0.1",
+) -> None:
     """Only the sweeps (due mail, reminders, escalations), for a separate process."""
+    from prometheus_client import start_http_server
+
     from service.scheduling import Sweeper
 
     ctx = _context()
+    if metrics_port is not None:
+        # this process's counters (mail sent, sweep durations); the database gauges are
+        # on every `fokus serve` replica's /metrics
+        start_http_server(metrics_port, addr=metrics_host)
+        log.info("fokus scheduler metrics on http://%s:%d/metrics", metrics_host, metrics_port)
     sweeper = Sweeper(ctx)
     sweeper.start()
     log.info("fokus scheduler running; SIGTERM or Ctrl-C stops it")

@@ -29,7 +29,8 @@ class Replica:
         self.port = free_port()
         self.log_path = cwd / f"{name}.log"
         self.log = self.log_path.open("w+")
-        args = ["serve", "--port", str(self.port), *options] if command == "serve" else [command]
+        args = [command, "--port" if command == "serve" else "--metrics-port", str(self.port)]
+        args += options
         self.proc = subprocess.Popen(
             [FOKUS, *args],
             cwd=cwd,

@@ -71,6 +71,7 @@ def test_replicas_without_sweeps_and_one_scheduler_process(
             row.message_id for row in queued
         )
         assert [_sent_by(replica) for replica in web] == [0.0, 0.0]
+        assert _sent_by(scheduler) == 6  # its own /metrics (--metrics-port)
         assert all(httpx.get(f"{r.url}/health").status_code == 200 for r in web)
     finally:
         for replica in started:
