@@ -90,6 +90,7 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
         db.dispose()
 
 
+@pytest.mark.postgres
 def test_an_advisory_lock_holder_blocks_a_second_upgrade(
     postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
