@@ -10,14 +10,19 @@ PostgreSQL: one pooled engine; concurrency is handled by row versions and locks.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from service.write_queue import WriteQueue
+
+T = TypeVar("T")
 
 
 class Database:
@@ -35,6 +40,8 @@ class Database:
             )
             self.write_engine = self.engine
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._queue: WriteQueue | None = None
+        self._queue_lock = threading.Lock()
 
     def _prepare_sqlite_path(self) -> None:
         database = self.url.database
@@ -95,7 +102,30 @@ class Database:
             finally:
                 session.rollback()
 
+    async def run_write(self, job: Callable[[Session], T]) -> T:
+        """Runs `job(session)` in a write transaction without blocking the event loop.
+        SQLite: through the group-commit writer thread (service/write_queue.py);
+        PostgreSQL: in the thread pool, one transaction per job (rows lock, not files)."""
+        if self.is_sqlite:
+            return await self._write_queue().run(job)
+
+        def in_transaction() -> T:
+            with self.write() as session:
+                return job(session)
+
+        return await run_in_threadpool(in_transaction)
+
+    def _write_queue(self) -> WriteQueue:
+        if self._queue is None:
+            with self._queue_lock:
+                if self._queue is None:
+                    self._queue = WriteQueue(self)
+        return self._queue
+
     def dispose(self) -> None:
+        if self._queue is not None:
+            self._queue.close()
+            self._queue = None
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
+from sqlmodel import Session
 
 from service.auth.deps import Ctx, Reader, Writer
 from service.deps import ReadSession, WriteSession
@@ -87,18 +88,21 @@ def update_engagement(
 
 
 @router.post("/engagements/{engagement_id}/transitions", response_model=EngagementPublic)
-def fire_transition(
+async def fire_transition(
     engagement_id: Id, data: TransitionRequest, principal: Writer, ctx: Ctx
-) -> EngagementPublic:
-    """The hot write path opens its transaction here rather than in a dependency, so
-    the write lock is held for one thread's work, not across FastAPI's thread hops."""
-    with ctx.db.write() as session:
+) -> Response:
+    """The hot write path: the transaction runs as one job of the database's writer
+    (group commit on SQLite), and the answer is serialised once, here."""
+
+    def job(session: Session) -> tuple[bytes, bool]:
         engagement, facts = service.transition(session, ctx, engagement_id, data, principal.name)
-        result = service.to_public(engagement, facts, ctx, ctx.clock.now())
-        mail_queued = bool(session.info.get("mail_queued"))
+        public = service.to_public(engagement, facts, ctx, ctx.clock.now())
+        return public.model_dump_json().encode(), bool(session.info.get("mail_queued"))
+
+    body, mail_queued = await ctx.db.run_write(job)
     if mail_queued:
         ctx.mail_queued()
-    return result
+    return Response(body, media_type="application/json")
 
 
 @router.get("/engagements/{engagement_id}/history", response_model=list[HistoryPublic])

@@ -82,8 +82,12 @@ def _counts_for_one(engagement_id: Any, now: Any) -> list[Any]:
 
 
 # built once: SQLAlchemy then reuses the compiled statement from its cache
-_ONE = select(Engagement, *_counts_for_one(bindparam("eid"), bindparam("now"))).where(
-    col(Engagement.id) == bindparam("eid")
+# populate_existing: several transitions of one group commit share a session, and each
+# must see the row as the previous one left it
+_ONE = (
+    select(Engagement, *_counts_for_one(bindparam("eid"), bindparam("now")))
+    .where(col(Engagement.id) == bindparam("eid"))
+    .execution_options(populate_existing=True)
 )
 
 

@@ -30,7 +30,7 @@ from service.timeutil import from_client, to_client
 from workflows import calendar
 from workflows.engine import Facts, TriggerRefused
 
-_INSERT_HISTORY = insert(HistoryEntry)
+_INSERT_HISTORY = insert(HistoryEntry.__table__)  # type: ignore[attr-defined]
 
 
 def get(session: Session, engagement_id: int) -> Engagement:
@@ -80,11 +80,11 @@ def _apply(
     """The optimistic write: UPDATE … WHERE id = ? AND version = ?; zero rows is a 409."""
     _check_version(engagement, expected)
     values = {**values, "version": engagement.version + 1}
-    result = session.execute(
-        update(Engagement)
-        .where(Engagement.id == engagement.id, Engagement.version == engagement.version)  # type: ignore[arg-type]
+    table = Engagement.__table__  # type: ignore[attr-defined]
+    result = session.connection().execute(
+        update(table)
+        .where(table.c.id == engagement.id, table.c.version == engagement.version)
         .values(**values)
-        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("the engagement was changed concurrently; reload and retry")
@@ -130,7 +130,7 @@ def transition(
     if ctx.process.stage(outcome.to_state).final:
         values["next_funding_warning_at"] = None
     _apply(session, engagement, request.expected_version, values)
-    session.execute(  # not session.add(): the ORM unit of work cost more than the rest
+    session.connection().execute(  # not session.add(): the ORM cost more than the rest
         _INSERT_HISTORY,
         dict(
             engagement_id=engagement_id,
@@ -143,8 +143,8 @@ def transition(
             at=now,
         ),
     )
-    record_transition(session, request.trigger)
     queue_stage_notices(session, ctx, engagement, outcome.from_state, request.note)
+    record_transition(session, request.trigger)  # last: a failure above counts nothing
     return engagement, replace(facts, state=outcome.to_state)
 
 

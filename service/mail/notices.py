@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import bindparam, select
+from sqlmodel import Session, col
 
 from service.context import Context
 from service.engagements.models import Engagement
@@ -12,13 +12,16 @@ from service.mail.outbox import address, enqueue
 from service.mail.render import render
 from service.participants.models import Participant
 
+# plain rows, not ORM objects: this runs inside every transition
+_PARTICIPANTS = select(
+    col(Participant.id), col(Participant.name), col(Participant.email), col(Participant.language)
+).where(col(Participant.engagement_id) == bindparam("eid"))
+
 
 def queue_stage_notices(
     session: Session, ctx: Context, engagement: Engagement, from_state: str, note: str | None
 ) -> int:
-    participants = session.execute(
-        select(Participant).where(Participant.engagement_id == engagement.id)  # type: ignore[arg-type]
-    ).scalars()
+    participants = session.connection().execute(_PARTICIPANTS, {"eid": engagement.id})
     queued = 0
     for participant in participants:
         language = participant.language or engagement.language

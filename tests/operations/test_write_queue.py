@@ -1,0 +1,100 @@
+"""Group commit on SQLite: many writers' jobs share one transaction, a failing job is
+undone alone, and a batch whose commit fails gives every job that error."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from service.context import Context
+from service.engagements.models import Engagement
+from service.errors import Conflict
+from service.write_queue import WriteQueue
+from tests.support import Api
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def _owner_job(eid: int, owner: str, fail: bool = False):  # type: ignore[no-untyped-def]
+    def job(session: Session) -> str:
+        session.execute(
+            text("UPDATE engagements SET owner = :o WHERE id = :i"), {"o": owner, "i": eid}
+        )
+        if fail:
+            raise Conflict(f"{owner} refused")
+        return owner
+
+    return job
+
+
+def test_jobs_of_one_batch_commit_together_and_a_failing_one_alone_is_undone(
+    ctx: Context, staff: Api
+) -> None:
+    ids = [staff.engagement(municipality=f"Gemeinde {i}")["id"] for i in range(3)]
+    writer = WriteQueue(ctx.db)
+    gate = threading.Event()
+    # the first job holds the writer until the others are queued: one batch of three
+    blocker = writer.submit(lambda session: gate.wait(5))
+    futures = [
+        writer.submit(_owner_job(ids[0], "Jonas")),
+        writer.submit(_owner_job(ids[1], "Mira", fail=True)),
+        writer.submit(_owner_job(ids[2], "Lena")),
+    ]
+    gate.set()
+    assert blocker.result(5) is True
+    assert futures[0].result(5) == "Jonas"
+    with pytest.raises(Conflict, match="Mira refused"):
+        futures[1].result(5)
+    assert futures[2].result(5) == "Lena"
+    writer.close()
+    with ctx.db.read() as session:
+        owners = dict(session.execute(select(Engagement.id, Engagement.owner)).all())
+    assert [owners[i] for i in ids] == ["Jonas", None, "Lena"]
+
+
+def test_a_failed_commit_fails_every_job_of_the_batch(ctx: Context, staff: Api) -> None:
+    eid = staff.engagement()["id"]
+    writer = WriteQueue(ctx.db)
+    gate = threading.Event()
+    blocker = writer.submit(lambda session: gate.wait(5))
+
+    def breaks_the_transaction(session: Session) -> None:
+        # a deferred foreign-key violation is only noticed at COMMIT
+        session.execute(text("PRAGMA defer_foreign_keys = ON"))
+        session.execute(
+            text(
+                "INSERT INTO engagement_history (engagement_id, kind, actor, at) "
+                "VALUES (999999, 'update', 'x', '2026-03-02 08:00:00')"
+            )
+        )
+
+    good = writer.submit(_owner_job(eid, "Jonas"))
+    bad = writer.submit(breaks_the_transaction)
+    gate.set()
+    for future in (blocker, good, bad):  # results are handed out only after the commit
+        with pytest.raises(Exception, match="FOREIGN KEY"):
+            future.result(5)
+    writer.close()
+    with ctx.db.read() as session:
+        assert session.execute(select(Engagement.owner)).scalar_one() is None
+
+
+def test_many_concurrent_transitions_through_the_writer_keep_every_rule(
+    ctx: Context, staff: Api
+) -> None:
+    """Sixty requests on twenty engagements at once: per engagement one approve wins."""
+    ids = [staff.engagement(municipality=f"Gemeinde {i}")["id"] for i in range(20)]
+
+    def approve(eid: int) -> int:
+        return staff.fire(eid, "approve", expected_version=1).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(approve, ids * 3))
+    assert sorted(statuses) == [200] * 20 + [409] * 40
+    with ctx.db.read() as session:
+        versions = session.execute(select(func.count()).where(Engagement.version == 2)).scalar()
+    assert versions == 20
