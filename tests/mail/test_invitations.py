@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from email.utils import getaddresses
 
+from sqlalchemy import func, select
+
 from service.context import Context
 from service.mail.models import OutboxMessage
 from tests.mail.conftest import parts, setup_workshop
@@ -106,7 +108,7 @@ def test_bad_invitation_requests_are_4xx_naming_the_problem(staff: Api, ctx: Con
     refused = staff.post(f"/api/v1/workshops/{past['id']}/invitations")
     assert refused.status_code == 409 and "over" in refused.json()["detail"]
     with ctx.db.read() as session:
-        assert session.query(OutboxMessage).count() == 0
+        assert session.execute(select(func.count()).select_from(OutboxMessage)).scalar() == 0
 
 
 def test_readers_may_not_invite(staff: Api, supervisor: Api) -> None:
