@@ -27,24 +27,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# the repository instead of bench/ (this file's name would shadow the transitions library)
+sys.path[0] = str(ROOT)
 FOKUS = str(Path(sys.executable).parent / "fokus")
 
-ENGAGEMENT = {
-    "municipality": "Gemeinde Benchhausen",
-    "applicant_type": "municipality",
-    "federal_state": "NW",
-    "contact_name": "Anna Schmidt",
-    "contact_email": "anna.schmidt@example.org",
-}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support import ENGAGEMENT, free_port  # noqa: E402
 
 
 def prepare(http: httpx.Client, clients: int) -> list[tuple[int, int]]:
