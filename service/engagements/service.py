@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -74,17 +75,27 @@ def _check_version(engagement: Engagement, expected: int | None) -> None:
         )
 
 
+@lru_cache(maxsize=64)
+def _versioned_update(columns: tuple[str, ...]) -> Any:
+    """One prebuilt UPDATE per set of columns (a transition always writes the same few):
+    building the statement anew cost more than running it."""
+    table = Engagement.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+        .values({name: bindparam(name) for name in columns})
+    )
+
+
 def _apply(
     session: Session, engagement: Engagement, expected: int | None, values: dict[str, Any]
 ) -> None:
     """The optimistic write: UPDATE … WHERE id = ? AND version = ?; zero rows is a 409."""
     _check_version(engagement, expected)
     values = {**values, "version": engagement.version + 1}
-    table = Engagement.__table__  # type: ignore[attr-defined]
     result = session.connection().execute(
-        update(table)
-        .where(table.c.id == engagement.id, table.c.version == engagement.version)
-        .values(**values)
+        _versioned_update(tuple(sorted(values))),
+        {**values, "_id": engagement.id, "_version": engagement.version},
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("the engagement was changed concurrently; reload and retry")
