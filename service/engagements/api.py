@@ -11,7 +11,6 @@ from sqlmodel import Session
 from service.auth.deps import Ctx, Reader, Writer
 from service.deps import ReadSession, WriteSession
 from service.engagements import service
-from service.engagements.facts import load_one
 from service.engagements.schemas import (
     DeadlineRequest,
     EngagementCreate,
@@ -36,15 +35,11 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
-def _one(session: ReadSession | WriteSession, ctx: Ctx, engagement: object) -> EngagementPublic:
-    return service.public(session, ctx, [engagement])[0]  # type: ignore[list-item]
-
-
 @router.post("/engagements", status_code=201, response_model=EngagementPublic)
 def create_engagement(
     data: EngagementCreate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
-    return _one(session, ctx, service.create(session, ctx, data))
+    return service.public_one(session, ctx, service.create(session, ctx, data).id)  # type: ignore[arg-type]
 
 
 @router.get("/engagements", response_model=EngagementPage)
@@ -76,15 +71,15 @@ def list_engagements(
 def get_engagement(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> EngagementPublic:
-    engagement, facts = load_one(session, engagement_id, ctx.clock.now())
-    return service.to_public(engagement, facts, ctx, ctx.clock.now())
+    return service.public_one(session, ctx, engagement_id)
 
 
 @router.patch("/engagements/{engagement_id}", response_model=EngagementPublic)
 def update_engagement(
     engagement_id: Id, data: EngagementUpdate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
-    return _one(session, ctx, service.change(session, ctx, engagement_id, data, principal.name))
+    service.change(session, ctx, engagement_id, data, principal.name)
+    return service.public_one(session, ctx, engagement_id)
 
 
 @router.post("/engagements/{engagement_id}/transitions", response_model=EngagementPublic)
@@ -119,8 +114,8 @@ def engagement_history(
 def move_deadline(
     engagement_id: Id, data: DeadlineRequest, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
-    engagement = service.move_deadline(session, ctx, engagement_id, data, principal.name)
-    return _one(session, ctx, engagement)
+    service.move_deadline(session, ctx, engagement_id, data, principal.name)
+    return service.public_one(session, ctx, engagement_id)
 
 
 @router.get("/engagements/{engagement_id}/diagram", response_class=PlainTextResponse)

@@ -350,6 +350,13 @@ def to_public(
     )
 
 
+def public_one(session: Session, ctx: Context, engagement_id: int) -> EngagementPublic:
+    """One engagement as the API shows it, read with its facts in one query."""
+    now = ctx.clock.now()
+    engagement, facts = load_one(session, engagement_id, now)
+    return to_public(engagement, facts, ctx, now)
+
+
 def public(session: Session, ctx: Context, engagements: list[Engagement]) -> list[EngagementPublic]:
     now = ctx.clock.now()
     facts = load_facts(session, {e.id: e.state for e in engagements}, now)  # type: ignore[misc]

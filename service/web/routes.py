@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.context import Context
 from service.engagements import service as engagements
-from service.engagements.facts import load_facts
+from service.engagements.facts import load_one
 from service.engagements.schemas import DeadlineRequest, EngagementUpdate, TransitionRequest
 from service.errors import Conflict, DomainError, NotFound
 from service.http_errors import describe
@@ -388,9 +388,8 @@ def _engagement_context(
     t = i18n.STRINGS[lang]
     tz = ctx.settings.tz
     now = ctx.clock.now()
-    engagement = engagements.get(session, engagement_id)
-    public = engagements.public(session, ctx, [engagement])[0]
-    facts = load_facts(session, {engagement_id: engagement.state}, now)[engagement_id]
+    engagement, facts = load_one(session, engagement_id, now)
+    public = engagements.to_public(engagement, facts, ctx, now)
     allowed = [
         {"trigger": trig, "label": i18n.trigger_label(ctx.process, lang, trig)}
         for trig in public.allowed_triggers
@@ -415,7 +414,6 @@ def _engagement_context(
     workshop_rows = [
         workshops.public(session, ctx, w) for w in workshops.list_for(session, engagement_id)
     ]
-    days = _days(engagement.stage_due_at, now, ctx)
     stage = i18n.stage_label(ctx.process, lang, engagement.state)
     due_local = public.stage_due_at
     msg = request.query_params.get("msg")
@@ -429,7 +427,7 @@ def _engagement_context(
         "stage": stage,
         "stage_of": lambda name: i18n.stage_label(ctx.process, lang, name) if name else "",
         "trigger_of": lambda name: i18n.trigger_label(ctx.process, lang, name) if name else "",
-        "deadline_text": _deadline_text(t, days, public.overdue),
+        "deadline_text": _deadline_text(t, public.days_left, public.overdue),
         "due_date": due_local.date().isoformat() if due_local else "",
         "final": ctx.process.stage(engagement.state).final,
         "diagram": svg(
