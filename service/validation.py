@@ -9,7 +9,8 @@ from typing import Annotated
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# line breaks and other control characters: never in a name, an address or a header
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _CONTROL_NO_NEWLINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -17,7 +18,7 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _single_line(value: str) -> str:
-    if _CONTROL.search(value):
+    if CONTROL_CHARACTERS.search(value):
         raise ValueError("must not contain control characters such as line breaks")
     return value
 

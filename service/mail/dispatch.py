@@ -54,11 +54,6 @@ BACKOFF_BASE_SECONDS = 15.0
 BACKOFF_CAP = timedelta(minutes=5)
 GIVE_UP_AFTER = timedelta(days=3)
 BATCH_SIZE = 100
-# One SMTP connection per dispatcher: a message is marked sent right after the server
-# accepted it, so a hard kill can repeat at most the one message in flight. N parallel
-# connections would be faster on a slow server but could repeat N (issue 3 allows one);
-# one connection measured 338 mails/s here (bench/mail.py), twice the goal.
-CONNECTIONS = 1
 
 _worker: tuple[int, str] | None = None
 _stop = threading.Event()
@@ -233,9 +228,13 @@ def stop_dispatching() -> None:
 
 
 async def _send_batch(
-    ctx: Context, transport: Transport, batch: list[OutboxMessage], worker: str
-) -> DispatchResult:
-    result = DispatchResult(claimed=len(batch))
+    ctx: Context,
+    transport: Transport,
+    batch: list[OutboxMessage],
+    worker: str,
+    result: DispatchResult,
+) -> None:
+    result.claimed += len(batch)
     held = {row.id for row in batch if row.id is not None}
     last_renew = time.monotonic()
     for index, row in enumerate(batch):
@@ -260,7 +259,7 @@ async def _send_batch(
                 result.failed += failed
                 log.warning("mail server unreachable, %d messages wait: %s", len(rest), error)
                 result.unreachable = True
-                return result
+                return
             retrying, failed = mark_failed_attempt(ctx, [row.id], error, worker=worker)
             result.retrying += retrying
             result.failed += failed
@@ -269,7 +268,6 @@ async def _send_batch(
         mark_sent(ctx, row.id)
         MAIL_SENT.inc()
         result.sent += 1
-    return result
 
 
 async def _dispatch(
@@ -277,38 +275,24 @@ async def _dispatch(
 ) -> DispatchResult:
     total = DispatchResult()
     started = time.monotonic()
-    # several connections at once: sending is bound by SMTP round trips, not by CPU
-    transports = [transport_for(ctx.settings) for _ in range(CONNECTIONS)]
+    # One SMTP connection, one message in flight: each message is marked sent right after
+    # the server accepted it, so a hard kill can repeat at most that one (issue 3). N
+    # connections would repeat up to N; one measured 306-338 mails/s (bench/mail.py).
+    transport = transport_for(ctx.settings)
     try:
-        while not _stop.is_set():
+        while not _stop.is_set() and not total.unreachable:
             if max_seconds is not None and time.monotonic() - started > max_seconds:
                 break
             batch = claim(ctx, worker=worker, limit=batch_size)
             if not batch:
                 break
-            lanes = [batch[i :: len(transports)] for i in range(len(transports))]
             try:
-                parts = await asyncio.gather(
-                    *(
-                        _send_batch(ctx, transport, lane, worker)
-                        for transport, lane in zip(transports, lanes, strict=True)
-                        if lane
-                    )
-                )
+                await _send_batch(ctx, transport, batch, worker, total)
             finally:
                 if _stop.is_set():
                     release_claims(ctx, worker=worker)
-            for part in parts:
-                total.claimed += part.claimed
-                total.sent += part.sent
-                total.retrying += part.retrying
-                total.failed += part.failed
-                total.unreachable = total.unreachable or part.unreachable
-            if total.unreachable:
-                break  # the server is down: the next sweep tries again
     finally:
-        for transport in transports:
-            await transport.close()
+        await transport.close()
     return total
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from email.headerregistry import Address
 
@@ -12,15 +11,14 @@ from sqlmodel import Session, col
 from service.context import Context
 from service.mail.models import OutboxMessage
 from service.mail.render import Rendered
-
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+from service.validation import CONTROL_CHARACTERS
 
 
 def address(name: str | None, email: str) -> str:
     """`Name <email>` as people read it (quoted where needed, not MIME-encoded: the
     transport encodes it when it builds the header). A control character in either part
     is refused here as well as on input, so no name can ever add a header line."""
-    if _UNSAFE.search(name or "") or _UNSAFE.search(email):
+    if CONTROL_CHARACTERS.search(name or "") or CONTROL_CHARACTERS.search(email):
         raise ValueError("name or address contains a control character")
     local, _, domain = email.rpartition("@")
     return str(Address(display_name=name or "", username=local, domain=domain))

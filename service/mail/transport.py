@@ -18,7 +18,6 @@ import asyncio
 import base64
 import binascii
 import mailbox
-import re
 import secrets
 import ssl
 from dataclasses import dataclass
@@ -33,8 +32,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from service.settings import Settings
-
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+from service.validation import CONTROL_CHARACTERS
 
 
 class SendError(Exception):
@@ -74,7 +72,7 @@ class Sendable(Protocol):
 
 
 def _checked(value: str, what: str) -> str:
-    if _UNSAFE.search(value):
+    if CONTROL_CHARACTERS.search(value):
         raise SendError(f"{what} contains a control character; not sent", permanent=True)
     return value
 
