@@ -11,6 +11,7 @@ from sqlmodel import Session
 from service.auth.deps import Ctx, Reader, Writer
 from service.deps import ReadSession, WriteSession
 from service.engagements import service
+from service.engagements.filters import EngagementFilters
 from service.engagements.schemas import (
     DeadlineRequest,
     EngagementCreate,
@@ -54,16 +55,8 @@ def list_engagements(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> EngagementPage:
-    rows, total = service.list_page(
-        session,
-        ctx,
-        state=state,
-        overdue=overdue,
-        owner=owner,
-        search=q,
-        limit=limit,
-        offset=offset,
-    )
+    filters = EngagementFilters(stage=state, owner=owner, overdue=overdue, q=q)
+    rows, total = service.list_page(session, ctx, filters, limit=limit, offset=offset)
     return EngagementPage(items=service.public(session, ctx, rows), total=total)
 
 

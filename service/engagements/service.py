@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from service.context import Context
 from service.engagements import schedule
 from service.engagements.facts import load_facts, load_one
+from service.engagements.filters import EngagementFilters
 from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.schemas import (
     DeadlineRequest,
@@ -234,35 +235,24 @@ def history(session: Session, engagement_id: int) -> list[HistoryPublic]:
 def list_page(
     session: Session,
     ctx: Context,
+    filters: EngagementFilters,
     *,
-    state: str | None,
-    overdue: bool | None,
-    owner: str | None,
-    search: str | None,
     limit: int,
     offset: int,
+    by_deadline: bool = False,
 ) -> tuple[list[Engagement], int]:
-    now = ctx.clock.now()
-    query = select(Engagement)
-    if state is not None:
-        query = query.where(Engagement.state == state)  # type: ignore[arg-type]
-    if owner is not None:
-        query = query.where(Engagement.owner == owner)  # type: ignore[arg-type]
-    if search:
-        query = query.where(
-            func.lower(Engagement.municipality).contains(search.lower(), autoescape=True)
-        )
-    if overdue is True:
-        query = query.where(col(Engagement.stage_due_at) < now)
-    elif overdue is False:
-        query = query.where(
-            (Engagement.stage_due_at.is_(None)) | (Engagement.stage_due_at >= now)  # type: ignore[union-attr,operator]
-        )
+    """One page and the total. `by_deadline`: overdue first, then by deadline, final ones
+    (no deadline) last; ascending deadlines already put every overdue one first, most
+    overdue at the top, so one ORDER BY on the indexed column does both."""
+    query = filters.where(select(Engagement), ctx.clock.now())
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(
-        query.order_by(Engagement.id).limit(limit).offset(offset)  # type: ignore[arg-type]
-    ).scalars()
-    return list(rows), total
+    order = (
+        (col(Engagement.stage_due_at).is_(None), col(Engagement.stage_due_at), col(Engagement.id))
+        if by_deadline
+        else (col(Engagement.id),)
+    )
+    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
+    return list(rows), int(total)
 
 
 def overdue(

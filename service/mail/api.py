@@ -9,13 +9,11 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlmodel import col
 
 from service.auth.deps import Ctx, Reader
 from service.deps import ReadSession
 from service.engagements.service import get as get_engagement
-from service.mail.models import OutboxMessage
+from service.mail.outbox import messages_of
 from service.timeutil import to_client
 from service.validation import Id
 
@@ -43,11 +41,7 @@ def list_messages(
 ) -> list[MessagePublic]:
     get_engagement(session, engagement_id)
     tz = ctx.settings.tz
-    rows = session.execute(
-        select(OutboxMessage)
-        .where(col(OutboxMessage.engagement_id) == engagement_id)
-        .order_by(col(OutboxMessage.id))
-    ).scalars()
+    rows = messages_of(session, engagement_id)
     return [
         MessagePublic(
             id=row.id,  # type: ignore[arg-type]

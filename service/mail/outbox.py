@@ -75,3 +75,12 @@ def enqueue(
     )
     session.info["mail_queued"] = True
     return True
+
+
+def messages_of(
+    session: Session, engagement_id: int, *, newest_first: bool = False, limit: int | None = None
+) -> list[OutboxMessage]:
+    """An engagement's emails, for the API (all, oldest first) and the dashboard."""
+    order = col(OutboxMessage.id).desc() if newest_first else col(OutboxMessage.id)
+    query = select(OutboxMessage).where(col(OutboxMessage.engagement_id) == engagement_id)
+    return list(session.execute(query.order_by(order).limit(limit)).scalars())

@@ -25,10 +25,12 @@ from starlette.concurrency import run_in_threadpool
 from service.context import Context
 from service.engagements import service as engagements
 from service.engagements.facts import load_one
+from service.engagements.filters import EngagementFilters
 from service.engagements.schemas import DeadlineRequest, EngagementUpdate, TransitionRequest
 from service.errors import Conflict, DomainError, NotFound
 from service.http_errors import describe
 from service.mail import invitations
+from service.mail.outbox import messages_of
 from service.measures import service as measures
 from service.measures.schemas import ActionArea, MeasureCreate, MeasureStatus, MeasureUpdate
 from service.participants import service as participants
@@ -296,7 +298,7 @@ def overview(request: Request) -> Response:
     stage = _clean(params.get("stage"), 40)
     owner = _clean(params.get("owner"))
     q = _clean(params.get("q"))
-    filters = queries.Filters(
+    filters = EngagementFilters(
         stage=stage if stage in ctx.process.state_names else None,
         owner=owner or None,
         overdue=_bool(params.get("overdue")),
@@ -305,11 +307,17 @@ def overview(request: Request) -> Response:
     number = _int(params.get("page"), 1, 1, MAX_PAGE)
     now = ctx.clock.now()
     with ctx.db.read() as session:
-        rows, total = queries.overview(
-            session, filters, now, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+        rows, total = engagements.list_page(
+            session,
+            ctx,
+            filters,
+            limit=PAGE_SIZE,
+            offset=(number - 1) * PAGE_SIZE,
+            by_deadline=True,
         )
         counts = queries.stage_counts(session, filters, now)
         owners = queries.owners(session)
+        session.expunge_all()  # read-only rows, used after the read unit of work ends
     pages = max(1, -(-total // PAGE_SIZE))
     items = []
     for row in rows:
@@ -446,7 +454,7 @@ def _engagement_context(
         "areas": i18n.AREAS[lang],
         "applicants": i18n.APPLICANTS[lang],
         "statuses": [s.value for s in MeasureStatus],
-        "messages": queries.messages(session, engagement_id),
+        "messages": messages_of(session, engagement_id, newest_first=True, limit=100),
         "tz": tz,
         "notice": notice,
         "error": None,
