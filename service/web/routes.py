@@ -32,8 +32,10 @@ from service.http_errors import describe
 from service.mail import invitations
 from service.mail.outbox import messages_of
 from service.measures import service as measures
+from service.measures.models import Measure
 from service.measures.schemas import ActionArea, MeasureCreate, MeasureStatus, MeasureUpdate
 from service.participants import service as participants
+from service.participants.models import Participant
 from service.participants.schemas import ParticipantCreate
 from service.web import i18n, queries
 from service.web import session as websession
@@ -604,7 +606,8 @@ def _participant(form: dict[str, str], t: dict[str, str]) -> Action:
 def _remove_participant(form: dict[str, str], t: dict[str, str]) -> Action:
     def act(session: Session, ctx: Context, eid: int, actor: str) -> str:
         pid = _id(form.get("participant_id", ""))
-        if pid not in {p.id for p in participants.list_for(session, eid)}:
+        person = session.get(Participant, pid)
+        if person is None or person.engagement_id != eid:
             raise NotFound(f"participant {pid} not found in engagement {eid}")
         participants.erase(session, pid)
         return "removed"
@@ -660,7 +663,8 @@ def _measure(form: dict[str, str], t: dict[str, str]) -> Action:
 def _measure_update(form: dict[str, str], t: dict[str, str]) -> Action:
     def act(session: Session, ctx: Context, eid: int, actor: str) -> str:
         mid = _id(form.get("measure_id", ""))
-        if mid not in {m.id for m in measures.list_for(session, eid)}:
+        measure = session.get(Measure, mid)
+        if measure is None or measure.engagement_id != eid:
             raise NotFound(f"measure {mid} not found in engagement {eid}")
         progress = form.get("progress_percent", "").strip()
         data = _validate(
