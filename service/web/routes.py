@@ -37,6 +37,7 @@ from service.measures.schemas import ActionArea, MeasureCreate, MeasureStatus, M
 from service.participants import service as participants
 from service.participants.models import Participant
 from service.participants.schemas import ParticipantCreate
+from service.validation import MAX_INT
 from service.web import i18n, queries
 from service.web import session as websession
 from service.web.diagram import svg
@@ -48,7 +49,7 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 MAX_PAGE = 100_000
-MAX_ID = 2**31 - 1  # ids are INTEGER columns: anything larger cannot exist (PostgreSQL refuses it)
+MAX_ID = MAX_INT  # ids are INTEGER columns: anything larger cannot exist
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MESSAGES = {
     "transition",
