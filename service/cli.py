@@ -1,4 +1,8 @@
-"""The `fokus` command (CONTRACT.md). Paths such as var/ are relative to where it runs."""
+"""The `fokus` command. Paths such as var/ are relative to where it runs.
+
+Start-up problems (a bad setting, an unreachable database, a SQLite file that does not
+exist) end the command with one line on stderr and status 2, never a traceback; see
+service/migrate.py for what each command may create."""
 
 from __future__ import annotations
 
@@ -11,12 +15,13 @@ import typer
 
 from service.auth.keys import Role, create_key
 from service.context import Context
-from service.migrate import upgrade
+from service.migrate import StartupError, check_location, prepare
 from service.observability.logs import setup_logging
 from service.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("fokus")
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+HELP = "fokus: the API, dashboard and sweeps; var/ is relative to the working directory."
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP)
 apikey_cli = typer.Typer(no_args_is_help=True, help="API keys")
 db_cli = typer.Typer(no_args_is_help=True, help="database")
 cli.add_typer(apikey_cli, name="apikey")
@@ -27,16 +32,29 @@ def _settings() -> Settings:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        typer.echo(str(exc), err=True)
+        for line in str(exc).splitlines():
+            typer.echo(f"fokus: {line}", err=True)
         raise typer.Exit(2) from None
     setup_logging(settings.log_format)
     return settings
 
 
-def _context() -> Context:
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"fokus: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _context(*, may_create: bool) -> Context:
+    """Settings, the database opened and migrated to head. `may_create`: this command
+    may make a new SQLite file (serve, db upgrade); the others refuse to, so a command
+    run in the wrong directory says so instead of writing into a new, empty database."""
     settings = _settings()
-    ctx = Context.from_settings(settings)
-    upgrade(ctx.db)
+    try:
+        check_location(settings, may_create=may_create)
+        ctx = Context.from_settings(settings)
+        prepare(settings, ctx.db, may_create=may_create)
+    except StartupError as exc:
+        raise _fail(str(exc)) from None
     return ctx
 
 
@@ -53,8 +71,10 @@ def serve(
 
     from service.runtime import build_app
 
-    ctx = _context()
+    ctx = _context(may_create=True)
     app = build_app(ctx, scheduler=not no_scheduler)
+    log.info("database: %s", ctx.settings.database_label())
+    log.info("mail: %s", ctx.settings.mail_label())
     log.info(
         "fokus listening on http://%s:%d (sweeps %s)",
         host,
@@ -84,16 +104,29 @@ def scheduler(
     metrics_host: Annotated[str, typer.Option(help="address for --metrics-port")] = "127.0.0.1",
 ) -> None:
     """Only the sweeps (due mail, reminders, escalations), for a separate process."""
-    from prometheus_client import start_http_server
-
+    from service.observability.metrics_server import MetricsServer
     from service.scheduling import Sweeper
 
-    ctx = _context()
+    ctx = _context(may_create=False)
+    log.info("database: %s", ctx.settings.database_label())
+    log.info("mail: %s", ctx.settings.mail_label())
+    metrics: MetricsServer | None = None
     if metrics_port is not None:
         # this process's counters (mail sent, sweep durations); the database gauges are
-        # on every `fokus serve` replica's /metrics
-        start_http_server(metrics_port, addr=metrics_host)
-        log.info("fokus scheduler metrics on http://%s:%d/metrics", metrics_host, metrics_port)
+        # on every `fokus serve` replica's /metrics. FOKUS_METRICS_TOKEN applies here too.
+        try:
+            metrics = MetricsServer(metrics_host, metrics_port, ctx.settings.metrics_token)
+        except OSError as exc:
+            raise _fail(
+                f"--metrics-port: cannot listen on {metrics_host}:{metrics_port}: {exc.strerror}"
+            ) from None
+        metrics.start()
+        log.info(
+            "fokus scheduler metrics on http://%s:%d/metrics (%s)",
+            metrics_host,
+            metrics_port,
+            "bearer token required" if ctx.settings.metrics_token else "open",
+        )
     sweeper = Sweeper(ctx)
     sweeper.start()
     log.info("fokus scheduler running; SIGTERM or Ctrl-C stops it")
@@ -108,6 +141,8 @@ def scheduler(
     while not stopping:
         signal.pause()
     sweeper.stop()
+    if metrics is not None:
+        metrics.stop()
     log.info("fokus scheduler stopped")
 
 
@@ -121,18 +156,22 @@ def apikey_create(
     if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
         typer.echo("--name must be 1..200 printable characters", err=True)
         raise typer.Exit(2)
-    ctx = _context()
+    ctx = _context(may_create=False)
     with ctx.db.write() as session:
         row, key = create_key(session, ctx.clock, name=name, role=role)
-    typer.echo(f"created {role.value} key #{row.id} for {name}", err=True)
+    # which database: a key written to another one than the server's is refused there
+    typer.echo(
+        f"created {role.value} key #{row.id} for {name} in {ctx.settings.database_label()}",
+        err=True,
+    )
     typer.echo(key)
 
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Applies the migrations (safe to run from several replicas at once)."""
-    ctx = _context()
-    typer.echo(f"database at head: {ctx.db.url.render_as_string(hide_password=True)}")
+    ctx = _context(may_create=True)
+    typer.echo(f"database at head: {ctx.settings.database_label()}")
 
 
 @cli.command()
@@ -144,7 +183,7 @@ def demo(
     """Loads a few demo engagements with participants, workshops and measures."""
     from service.demo import load_bulk, load_demo
 
-    ctx = _context()
+    ctx = _context(may_create=False)
     summary = load_demo(ctx)
     typer.echo(summary)
     if engagements:

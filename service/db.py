@@ -2,10 +2,15 @@
 
 SQLite: WAL, a busy timeout, and writes that start with BEGIN IMMEDIATE and queue on
 one in-process lock, so concurrent writers in a process wait in line instead of
-busy-spinning inside SQLite (PITFALLS.md: p99 1.7 s the naive way). Other processes
+busy-spinning inside SQLite (docs/pitfalls.md: p99 1.7 s the naive way). Other processes
 on the same file are still serialised by SQLite's own lock.
 PostgreSQL: one pooled engine; concurrency is handled by row versions and locks.
-"""
+
+Every engine is created with `hide_parameters=True`: SQLAlchemy's error text otherwise
+ends in `[parameters: …]`, the row's values (names, email addresses), and that text
+reaches the logs through every handler that logs a database error.
+Creating the database is not this module's business: `Database` never creates a folder
+(service/migrate.py decides what a command may create)."""
 
 from __future__ import annotations
 
@@ -16,13 +21,26 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from service.write_queue import WriteQueue
 
 T = TypeVar("T")
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file a SQLite URL names (relative to the working directory, as SQLite reads
+    it); None for PostgreSQL, an in-memory database or a `file:` URI."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database)
 
 
 class Database:
@@ -31,27 +49,32 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.is_postgres = self.url.get_backend_name() == "postgresql"
         if self.is_sqlite:
-            self._prepare_sqlite_path()
             self.engine = self._sqlite_engine(immediate=False, echo=echo)
             self.write_engine = self._sqlite_engine(immediate=True, echo=echo)
         else:
+            connect_args: dict[str, Any] = {}
+            if self.is_postgres and "connect_timeout" not in self.url.query:
+                # an unreachable host fails start-up in seconds, not after TCP's minutes
+                connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
             self.engine = create_engine(
-                url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True
+                url,
+                echo=echo,
+                pool_size=10,
+                max_overflow=20,
+                pool_pre_ping=True,
+                hide_parameters=True,
+                connect_args=connect_args,
             )
             self.write_engine = self.engine
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self._queue: WriteQueue | None = None
         self._queue_lock = threading.Lock()
 
-    def _prepare_sqlite_path(self) -> None:
-        database = self.url.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-
     def _sqlite_engine(self, *, immediate: bool, echo: bool) -> Engine:
         engine = create_engine(
             self.url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=1 if immediate else 8,
             max_overflow=0 if immediate else 8,

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from service.db import Database
+from service.db import Database, sqlite_file
+from service.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 ADVISORY_LOCK_ID = 0x0F0C05  # any constant shared by every fokus process
@@ -60,3 +62,79 @@ def upgrade(db: Database, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
         connection.commit()
+
+
+class StartupError(Exception):
+    """A problem the operator fixes before fokus can start. The CLI prints the message as
+    one line and exits with status 2: a traceback would bury the one fact that matters."""
+
+
+def check_location(settings: Settings, *, may_create: bool) -> None:
+    """Refuses, before anything is opened, a SQLite file that would be created by
+    accident: SQLite makes a new empty database for any path it is given, and the
+    server then rejects keys written there, or serves an empty list.
+
+    `may_create` (fokus serve, fokus db upgrade): the file may be created in a folder
+    that exists; the folder itself only for the default URL (`var/` of a fresh
+    checkout). Otherwise (apikey create, demo, scheduler) the file must exist."""
+    path = sqlite_file(settings.database_url)
+    if path is None or path.exists():
+        if path is not None and path.is_dir():
+            raise StartupError(
+                f"FOKUS_DATABASE_URL names {path.resolve()}, a folder; give the database file"
+            )
+        return
+    if not may_create:
+        where = "" if path.is_absolute() else ", relative to the working directory"
+        raise StartupError(
+            f"no database at {path.resolve()} (FOKUS_DATABASE_URL{where}); run "
+            "`fokus db upgrade` or `fokus serve` with the same FOKUS_DATABASE_URL first"
+            + ("" if path.is_absolute() else ", or run this where the database is")
+        )
+    folder = path.parent
+    if folder.is_dir():
+        return
+    if settings.database_url_is_default:
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    raise StartupError(
+        f"FOKUS_DATABASE_URL: the folder {folder.resolve()} does not exist; "
+        "create it or correct the path (fokus does not create it, so a typo cannot "
+        "start a new, empty database)"
+    )
+
+
+def is_initialised(db: Database) -> bool:
+    """Whether fokus' migrations have ever run on this database."""
+    with db.engine.connect() as connection:
+        return inspect(connection).has_table("alembic_version")
+
+
+def reason(exc: SQLAlchemyError) -> str:
+    """The driver's own words on one line, without SQLAlchemy's statement and
+    background link, and without a DETAIL line (PostgreSQL puts row values there)."""
+    text = str(getattr(exc, "orig", None) or exc)
+    lines = [line.strip() for line in text.splitlines()]
+    kept = [line for line in lines if line and not line.startswith(("DETAIL", "[SQL", "("))]
+    return " ".join(kept) or type(exc).__name__
+
+
+def prepare(settings: Settings, db: Database, *, may_create: bool) -> None:
+    """Brings the schema to head, or raises StartupError naming the problem: the server
+    cannot be reached, or (without `may_create`) the database was never set up."""
+    label = settings.database_label()
+    try:
+        initialised = is_initialised(db)
+    except SQLAlchemyError as exc:
+        raise StartupError(
+            f"cannot open the database {label} (FOKUS_DATABASE_URL): {reason(exc)}"
+        ) from None
+    if not initialised and not may_create:
+        raise StartupError(
+            f"the database {label} has no fokus tables; run `fokus db upgrade` or "
+            "`fokus serve` with the same FOKUS_DATABASE_URL first"
+        )
+    try:
+        upgrade(db)
+    except SQLAlchemyError as exc:
+        raise StartupError(f"cannot migrate the database {label}: {reason(exc)}") from None

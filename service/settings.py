@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -12,14 +13,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from workflows.fokusberatung import FOKUSBERATUNG
+
+DEFAULT_DATABASE_URL = "sqlite:///var/fokus.db"
+DATABASE_URL_HINT = (
+    "fokus runs on SQLite (sqlite:///path/to/fokus.db) "
+    "or PostgreSQL (postgresql+psycopg://user:password@host:5432/fokus)"
+)
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FOKUS_", extra="ignore", frozen=True)
 
-    database_url: str = "sqlite:///var/fokus.db"
+    database_url: str = DEFAULT_DATABASE_URL
     smtp_url: str | None = None
     mail_from: str = "fokusberatung@localhost"
     mail_from_name: str = "Fokusberatung Klimaschutz"
@@ -89,10 +99,28 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
+        """Only what fokus runs on, with a driver that is installed: otherwise the first
+        connection fails deep inside SQLAlchemy with a long traceback. The messages
+        never repeat the URL (it may carry a password)."""
         if "://" not in value:
-            raise ValueError("expected an SQLAlchemy URL, e.g. sqlite:///var/fokus.db")
+            raise ValueError(f"expected an SQLAlchemy URL; {DATABASE_URL_HINT}")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
-            return "postgresql+psycopg://" + value.split("://", 1)[1]
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL; {DATABASE_URL_HINT}") from None
+        backend = url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"unsupported database {backend!r}; {DATABASE_URL_HINT}")
+        try:
+            url.get_dialect().import_dbapi()
+        except (ImportError, NoSuchModuleError):
+            raise ValueError(
+                f"database driver {url.drivername!r} is not installed; {DATABASE_URL_HINT}"
+            ) from None
+        if backend == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError("an in-memory SQLite database would be lost; give a file path")
         return value
 
     @field_validator("stage_deadline_working_days")
@@ -109,6 +137,33 @@ class Settings(BaseSettings):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def database_url_is_default(self) -> bool:
+        """True when FOKUS_DATABASE_URL is not configured (or spells out the default):
+        only then may a missing var/ folder be created (a fresh checkout's `make run`)."""
+        return self.database_url == DEFAULT_DATABASE_URL
+
+    def database_label(self) -> str:
+        """The database for a log line: password masked, a SQLite path made absolute, so
+        an operator sees at once which file a command in another directory used."""
+        url = make_url(self.database_url)
+        database = url.database
+        if url.get_backend_name() == "sqlite" and database and not database.startswith("file:"):
+            url = url.set(database=str(Path(database).resolve()))
+        return url.render_as_string(hide_password=True)
+
+    def mail_label(self) -> str:
+        """The mail transport for a log line, with any SMTP password masked."""
+        if not self.smtp_url:
+            return f"Maildir {(self.var_dir / 'mail').resolve()} (FOKUS_SMTP_URL is not set)"
+        parts = urlsplit(self.smtp_url)
+        login = ""
+        if parts.username:
+            login = parts.username + (":***" if parts.password is not None else "") + "@"
+        port = f":{parts.port}" if parts.port else ""
+        query = f"?{parts.query}" if parts.query else ""
+        return f"SMTP {parts.scheme}://{login}{parts.hostname}{port}{query}"
 
     def deadline_working_days(self, stage: str) -> int | None:
         if stage in self.stage_deadline_working_days:
@@ -132,12 +187,27 @@ class SettingsError(SystemExit):
     """Start-up stops with one line per bad variable."""
 
 
+_SOURCE_FIELD = re.compile(r'field "([a-z_]+)"')
+
+
 def load_settings() -> Settings:
+    """The settings, or SettingsError with one line per bad variable, naming it. Values
+    are never repeated: FOKUS_DATABASE_URL or FOKUS_SMTP_URL may carry a password."""
     try:
         return Settings()
+    except SourceError as exc:
+        # a JSON setting that is not JSON fails before validation, without a location
+        found = _SOURCE_FIELD.search(str(exc))
+        name = "FOKUS_" + found.group(1).upper() if found else "FOKUS_*"
+        cause = exc.__cause__
+        reason = f"not valid JSON ({cause})" if cause is not None else str(exc)
+        if found and found.group(1) == "stage_deadline_working_days":
+            reason += ', expected an object such as {"workshops": 80}'
+        raise SettingsError(f"configuration error: {name}: {reason}") from None
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
             name = "FOKUS_" + str(error["loc"][0]).upper() if error["loc"] else "FOKUS_*"
-            lines.append(f"configuration error: {name}: {error['msg']}")
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"configuration error: {name}: {message}")
         raise SettingsError("\n".join(lines)) from None

@@ -1,6 +1,7 @@
 """GET /metrics: the process's counters and histograms (prometheus_client's default
 registry) followed by the database gauges of this app's context. Open unless
-FOKUS_METRICS_TOKEN is set; then that bearer token is required.
+FOKUS_METRICS_TOKEN is set; then that bearer token is required (the same check as
+`fokus scheduler --metrics-port`, service/observability/metrics_server.py).
 
 One process per replica: the counters are per process and Prometheus sums the replicas.
 (Several uvicorn workers in one process would need prometheus_client's multiprocess
@@ -8,7 +9,6 @@ mode; `fokus serve` runs one worker.)"""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterable
 
 from fastapi import FastAPI, Request, Response
@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 
 from service.context import Context
 from service.observability.collector import DatabaseCollector
+from service.observability.metrics_server import UNAUTHORIZED_BODY, bearer_accepted
 
 
 class _Chain(Collector):
@@ -35,13 +36,11 @@ def install_metrics(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     def metrics(request: Request) -> Response:
-        if token:
-            given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                return Response(
-                    '{"detail": "a valid metrics bearer token is required"}',
-                    status_code=401,
-                    media_type="application/json",
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
+        if not bearer_accepted(token, request.headers.get("authorization", "")):
+            return Response(
+                UNAUTHORIZED_BODY,
+                status_code=401,
+                media_type="application/json",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return Response(generate_latest(exposition), media_type=CONTENT_TYPE_LATEST)  # type: ignore[arg-type]

@@ -1,6 +1,10 @@
 """One ASGI middleware, outermost: gives each request an id (X-Request-ID in and out, and
 in every log line of the request), counts it by route template and status, observes its
-latency, and writes one access log line."""
+latency, and writes one access log line.
+
+The access line's path never carries a secret: a path parameter named `token` (or
+`…_token`) is masked, so `/rsvp/{token}` is logged as `/rsvp/***` (an RSVP token works
+like a password for that person's answer). The query string is not logged at all."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from service.observability.logs import REQUEST_ID, accept_request_id
+from service.observability.logs import REQUEST_ID, accept_request_id, redact
 
 log = logging.getLogger("fokus.access")
 HEADER = b"x-request-id"
@@ -27,6 +31,18 @@ def route_template(scope: Scope) -> str:
     if not isinstance(template, str) or not template:
         return "unmatched"
     return template
+
+
+def loggable_path(scope: Scope) -> str:
+    """The request's path for a log line, with secret path parameters masked (matched
+    routes), and anything that looks like an RSVP token or an API key masked too
+    (unmatched paths such as `/rsvp/<token>/extra` have no parameters)."""
+    path = str(scope.get("path", ""))
+    params = scope.get("path_params") or {}
+    for name, value in params.items():
+        if (name == "token" or name.endswith("_token")) and isinstance(value, str) and value:
+            path = path.replace(value, "***")
+    return redact(path)
 
 
 class ObservabilityMiddleware:
@@ -63,7 +79,7 @@ class ObservabilityMiddleware:
         except Exception:
             # a bug, not bad input: log the traceback under the request id and answer a
             # JSON 500 that carries the id, so a user's report leads to this log line
-            log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
+            log.exception("unhandled error in %s %s", scope.get("method"), loggable_path(scope))
             if response_started:
                 raise
             status = 500
@@ -74,21 +90,23 @@ class ObservabilityMiddleware:
             route = route_template(scope)
             HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
             HTTP_LATENCY.labels(method=method, route=route).observe(elapsed)
-            quiet = route in QUIET_ROUTES and status < 400
-            log.log(
-                logging.DEBUG if quiet else logging.INFO,
-                "%s %s %d",
-                method,
-                scope.get("path", ""),
-                status,
-                extra={
-                    "method": method,
-                    "path": scope.get("path", ""),
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                },
-            )
+            level = logging.DEBUG if route in QUIET_ROUTES and status < 400 else logging.INFO
+            if log.isEnabledFor(level):
+                path = loggable_path(scope)
+                log.log(
+                    level,
+                    "%s %s %d",
+                    method,
+                    path,
+                    status,
+                    extra={
+                        "method": method,
+                        "path": path,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
             REQUEST_ID.reset(token)
 
 

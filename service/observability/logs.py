@@ -1,5 +1,13 @@
 """Structured logs: JSON lines on stderr when it is not a terminal (or FOKUS_LOG_FORMAT=json),
-plain text on a terminal. Every line written while a request is handled carries its id."""
+plain text on a terminal. Every line written while a request is handled carries its id.
+
+No line carries a secret or a row's values: the sources are fixed (engines with
+`hide_parameters=True` in service/db.py, the access line's path with the RSVP token
+masked in service/observability/http.py), and both formatters pass the message, the
+traceback and the fields through `redact` as a last guard for what a library puts
+into an exception's text: API keys (`fok_…`), RSVP tokens (`/rsvp/…`), SQLAlchemy's
+`[parameters: …]` and PostgreSQL's `DETAIL:` line (a unique violation names the
+duplicate value there, e.g. an email address)."""
 
 from __future__ import annotations
 
@@ -14,6 +22,31 @@ from typing import Any, Literal, TextIO
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("fokus_request_id", default=None)
 _SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+# what `redact` masks; API keys are "fok_" + 43 characters of urlsafe base64
+_SECRETS = re.compile(
+    r"(?P<key>\bfok_)[A-Za-z0-9_-]{16,}"
+    r"|(?P<rsvp>/rsvp/)[^\s\"'<>?#/\\]+"
+    r"|(?P<params>\[parameters: )[^\n]*"
+    r"|(?P<detail>DETAIL: )[^\n]*"
+)
+_MASKS = {
+    "key": "fok_***",
+    "rsvp": "/rsvp/***",
+    "params": "[parameters: hidden]",
+    "detail": "DETAIL: (hidden)",
+}
+
+
+def _mask(match: re.Match[str]) -> str:
+    return _MASKS[str(match.lastgroup)]
+
+
+def redact(text: str) -> str:
+    """`text` with API keys, RSVP tokens, SQL parameters and PostgreSQL DETAIL lines
+    masked."""
+    return _SECRETS.sub(_mask, text)
+
 
 # fields a record may carry through `extra=` that the JSON formatter writes out
 EXTRA_FIELDS = ("method", "path", "route", "status", "duration_ms", "sweep", "client")
@@ -45,7 +78,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": redact(record.getMessage()),
         }
         request_id = getattr(record, "request_id", None) or REQUEST_ID.get()
         if request_id:
@@ -53,9 +86,11 @@ class JsonFormatter(logging.Formatter):
         for name in EXTRA_FIELDS:
             value = getattr(record, name, None)
             if value is not None:
-                entry[name] = value
+                entry[name] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = redact(self.formatException(record.exc_info))
+        elif record.exc_text:
+            entry["exc"] = redact(record.exc_text)
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -64,7 +99,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        line = redact(super().format(record))
         request_id = getattr(record, "request_id", None)
         return f"{line} [{request_id}]" if request_id else line
 
