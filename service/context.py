@@ -1,8 +1,10 @@
-"""What every use case needs, built once per process: settings, database, clock, process."""
+"""What every use case needs, built once per process: settings, database, clock, process,
+and the two signals between request handlers, sweeps and the sweeper (`mail_wakeup`,
+`stopping`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -20,8 +22,18 @@ class Context:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     process: Process = FOKUSBERATUNG
-    # called after a commit that queued mail, so the dispatcher can run early
-    mail_queued: Callable[[], None] = lambda: None
+    # set by mail_queued(); the dispatcher loop (service/scheduling.py) waits on it
+    mail_wakeup: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    # set while the sweeper stops: long sweeps return early, the rest is due next start
+    stopping: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    def mail_queued(self) -> None:
+        """Called after a commit that queued mail, so the dispatcher runs now instead of
+        at its next interval. It only sets an event: it never waits and never touches
+        the scheduler, so it is safe from any thread, inside a sweep and during shutdown
+        (issue 9: a call back into APScheduler deadlocked with its shutdown). Without a
+        dispatcher in this process (`--no-scheduler`) nobody waits and nothing happens."""
+        self.mail_wakeup.set()
 
     @cached_property
     def engine(self) -> Engine:

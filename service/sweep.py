@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,3 +15,7 @@ class Sweep:
     run: Callable[[Context], object]
     # seconds between runs; None: FOKUS_SCHEDULER_INTERVAL_SECONDS
     interval: float | None = None
+    # an event that runs the sweep early (the dispatcher: `ctx.mail_wakeup`). Such a sweep
+    # runs in its own loop thread that waits on the event with the interval as timeout,
+    # so whoever wakes it only sets an event and never calls into the scheduler.
+    wakeup: Callable[[Context], threading.Event] | None = None

@@ -101,10 +101,14 @@ def _run(
     ctx: Context, column: Any, one: Any, now: datetime, batch_size: int, max_batches: int
 ) -> SweepResult:
     """Selects due ids in batches (indexed column ≤ now) and handles each in its own
-    write transaction; `one(session, ctx, engagement_id, read_value, now)`."""
+    write transaction; `one(session, ctx, engagement_id, read_value, now)`. Returns early
+    once the process is stopping (`ctx.stopping`): the rows not handled stay due for the
+    next run, so a long backlog never holds up a SIGTERM."""
     total = SweepResult()
     last: tuple[datetime, int] | None = None
     for _ in range(max_batches):
+        if ctx.stopping.is_set():
+            break
         with ctx.db.read() as session:
             query = select(col(Engagement.id), col(column)).where(col(column) <= now)
             if last is not None:  # keyset: rows this run lost or skipped are not re-read
@@ -116,6 +120,8 @@ def _run(
                 query.order_by(col(column), col(Engagement.id)).limit(batch_size)
             ).all()
         for engagement_id, due in rows:
+            if ctx.stopping.is_set():
+                break
             with ctx.db.write() as session:
                 total.add(one(session, ctx, engagement_id, due, now))
         if len(rows) < batch_size:

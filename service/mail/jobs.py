@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+
+from service.context import Context
 from service.mail.dispatch import dispatch
 from service.sweep import Sweep
 
-# "dispatch_mail" is the job id the Sweeper nudges after a commit that queued mail.
-SWEEPS: list[Sweep] = [Sweep(name="dispatch_mail", run=dispatch)]
+
+def _mail_wakeup(ctx: Context) -> threading.Event:
+    return ctx.mail_wakeup
+
+
+# woken by ctx.mail_queued() after a commit that queued mail, else every interval
+SWEEPS: list[Sweep] = [Sweep(name="dispatch_mail", run=dispatch, wakeup=_mail_wakeup)]
