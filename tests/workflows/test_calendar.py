@@ -3,10 +3,15 @@ Easter-dependent holidays over several years, year boundaries, § 193 BGB."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflows import calendar
 
@@ -241,3 +246,105 @@ def test_working_days_between_matches_a_day_by_day_walk(state: str) -> None:
             assert calendar.working_days_between(end, start, state) == -_walk_count(
                 start, end, state
             )
+
+
+# Property tests: the calendar's tables against the `holidays` package asked one year at a
+# time and a count day by day, over random ranges in every federal state. The dates reach
+# past the years the package knows for Germany (1991..2100) on both sides.
+STATES = st.sampled_from(sorted(calendar.FEDERAL_STATES))
+DAYS = st.dates(min_value=date(1985, 1, 1), max_value=date(2206, 12, 31))
+PROPERTIES = settings(max_examples=300, deadline=None, database=None)
+
+
+@cache
+def _package_year(state: str, year: int) -> dict[date, str]:
+    """The package's holidays for one year, as the calendar looked them up before it
+    kept one table per state."""
+    built = holidays.country_holidays("DE", subdiv=state, years=year, language="de")
+    return {day: str(name) for day, name in built.items()}
+
+
+def _naive_working_day(day: date, state: str) -> bool:
+    return day.weekday() < 5 and day not in _package_year(state, day.year)
+
+
+def _naive_between(start: date, end: date, state: str) -> int:
+    """Working days in (start, end], one day at a time."""
+    low, high, sign = (start, end, 1) if start <= end else (end, start, -1)
+    days = (low + timedelta(days=i) for i in range(1, (high - low).days + 1))
+    return sign * sum(_naive_working_day(day, state) for day in days)
+
+
+@PROPERTIES
+@given(state=STATES, start=DAYS, length=st.integers(min_value=-1500, max_value=1500))
+def test_working_days_between_equals_a_naive_count(state: str, start: date, length: int) -> None:
+    end = start + timedelta(days=length)
+    assert calendar.working_days_between(start, end, state) == _naive_between(start, end, state)
+
+
+@PROPERTIES
+@given(state=STATES, day=DAYS)
+def test_working_days_and_holiday_names_equal_the_package_per_year(state: str, day: date) -> None:
+    assert calendar.is_working_day(day, state) is _naive_working_day(day, state)
+    assert calendar.holiday_name(day, state) == _package_year(state, day.year).get(day)
+
+
+@PROPERTIES
+@given(state=STATES, start=DAYS, n=st.integers(min_value=-300, max_value=300))
+def test_add_working_days_is_undone_by_the_count(state: str, start: date, n: int) -> None:
+    """n working days later, there are n working days in (start, end]; n back, there are
+    |n| in [end, start). Either way the day reached is a working day."""
+    end = calendar.add_working_days(start, n, state)
+    assert _naive_working_day(end, state)
+    if n > 0:
+        assert _naive_between(start, end, state) == n
+        assert calendar.working_days_between(start, end, state) == n
+    elif n < 0:
+        day = timedelta(days=1)
+        assert _naive_between(end - day, start - day, state) == -n
+        assert calendar.working_days_between(start - day, end - day, state) == n
+    else:
+        assert end == calendar.next_working_day(start, state)
+
+
+@pytest.mark.parametrize("state", sorted(calendar.FEDERAL_STATES))
+def test_working_days_between_over_the_whole_range_of_deadlines(state: str) -> None:
+    """From before the package's first year to the latest deadline the API accepts."""
+    start, end = date(1989, 12, 29), date(2200, 1, 1)
+    assert calendar.working_days_between(start, end, state) == _naive_between(start, end, state)
+
+
+class _CountingBuilds:
+    """Counts the `holidays` objects built, by wrapping the package's factory."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.builds = 0
+        self._real = holidays.country_holidays
+        monkeypatch.setattr(holidays, "country_holidays", self._build)
+
+    def _build(self, *args: Any, **kwargs: Any) -> Any:
+        self.builds += 1
+        return self._real(*args, **kwargs)
+
+
+def test_the_cost_of_a_count_does_not_grow_with_the_distance(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Counting to deadlines in 2090 in all 16 states builds no more holiday tables than
+    counting to deadlines next year: one per state, once per process. (Day by day, or one
+    table per state and year, it would be 16 x 65 tables for every page.)"""
+    counting = _CountingBuilds(monkeypatch)
+    calendar._table.cache_clear()
+    today = date(2026, 3, 2)
+    states = sorted(calendar.FEDERAL_STATES)
+
+    near = [calendar.working_days_between(today, date(2027, 6, 30), s) for s in states]
+    assert counting.builds == len(states)
+    far = [calendar.working_days_between(today, date(2090, 6, 30), s) for s in states]
+    for i in range(100):  # a page of 100 engagements, deadlines spread over 2090
+        calendar.working_days_between(
+            today, date(2090, 1, 2) + timedelta(days=3 * i), states[i % 16]
+        )
+    assert counting.builds == len(states)
+    assert near == [_naive_between(today, date(2027, 6, 30), s) for s in states]
+    assert far[:2] == [_naive_between(today, date(2090, 6, 30), s) for s in states[:2]]
