@@ -14,9 +14,13 @@ message the moment the server accepted it.
   to at most 5 minutes; permanent ones (5xx, unusable address) are `failed` at once.
   `attempts` and `last_error` are kept either way. Mail that still fails after
   `GIVE_UP_AFTER` is `failed` too, so an outage never leaves mail queued forever unseen.
+  Whatever goes wrong with one message (also an exception nobody foresaw while building
+  or sending it) is that message's failure: it never ends the run, so it cannot hold up
+  the mail claimed with it (issue 9: one non-ASCII address stopped all mail).
 
 `dispatch(ctx)` is the sweep "dispatch_mail"; `release_claims(ctx)` hands this worker's
-unsent claims back (graceful shutdown); `stop_dispatching()` ends a running sweep early.
+unsent claims back (graceful shutdown). Once `ctx.stopping` is set a running dispatch
+ends after the message in hand and hands the rest of its claims back.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ import logging
 import os
 import secrets
 import socket
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +42,7 @@ from service.context import Context
 from service.mail.models import OutboxMessage
 from service.mail.transport import (
     ConnectError,
+    Envelope,
     SendError,
     Transport,
     build_message,
@@ -56,7 +60,6 @@ GIVE_UP_AFTER = timedelta(days=3)
 BATCH_SIZE = 100
 
 _worker: tuple[int, str] | None = None
-_stop = threading.Event()
 
 
 def worker_id() -> str:
@@ -173,7 +176,8 @@ def mark_sent(ctx: Context, message_id: int) -> None:
 def mark_failed_attempt(
     ctx: Context, message_ids: Sequence[int], error: SendError, *, worker: str | None = None
 ) -> tuple[int, int]:
-    """Counts a failed attempt on each message; returns (retrying, failed)."""
+    """Counts a failed attempt on each message; returns (retrying, failed). Permanent
+    errors fail the message at once: their text is what staff read as `last_error`."""
     worker = worker or worker_id()
     now = ctx.clock.now()
     retrying = failed = 0
@@ -222,9 +226,41 @@ def release_claims(ctx: Context, *, worker: str | None = None) -> int:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-def stop_dispatching() -> None:
-    """Asks a running dispatch to stop after the message it is sending."""
-    _stop.set()
+def _release_quietly(ctx: Context, worker: str) -> None:
+    try:
+        release_claims(ctx, worker=worker)
+    except Exception:  # the database is the problem: the lease runs out by itself
+        log.warning("could not hand claimed mail back", exc_info=True)
+
+
+def _build(row: OutboxMessage, ctx: Context) -> Envelope:
+    """The email of `row`; anything that stops it from being built is permanent (the
+    same row builds the same way next time) and names what went wrong."""
+    try:
+        return build_message(row, ctx.settings)
+    except SendError:
+        raise
+    except Exception as exc:
+        log.exception("mail %s could not be built", row.message_id)
+        raise SendError(
+            f"the message could not be built: {type(exc).__name__}: {exc}"[:500], permanent=True
+        ) from None
+
+
+async def _send(transport: Transport, message: Envelope, row: OutboxMessage) -> None:
+    """Hands `message` to the transport. The transports classify what they know
+    (temporary: the network, 4xx; permanent: 5xx, an address the server cannot take);
+    anything else is a defect that the same message would hit again: permanent, with
+    the exception in `last_error` and the traceback in the log."""
+    try:
+        await transport.send(message)
+    except SendError:
+        raise
+    except Exception as exc:
+        log.exception("mail %s: unexpected error while sending", row.message_id)
+        raise SendError(
+            f"unexpected error while sending: {type(exc).__name__}: {exc}"[:500], permanent=True
+        ) from None
 
 
 async def _send_batch(
@@ -239,7 +275,7 @@ async def _send_batch(
     last_renew = time.monotonic()
     for index, row in enumerate(batch):
         assert row.id is not None
-        if _stop.is_set():
+        if ctx.stopping.is_set():
             break
         if time.monotonic() - last_renew > RENEW_EVERY_SECONDS:
             remaining = [r.id for r in batch[index:] if r.id is not None]
@@ -248,9 +284,9 @@ async def _send_batch(
         if row.id not in held:
             continue  # lease lost (or the message was erased) meanwhile: not ours to send
         try:
-            message = build_message(row, ctx.settings)
+            message = _build(row, ctx)
             MAIL_SEND_ATTEMPTS.inc()
-            await transport.send(message)
+            await _send(transport, message, row)
         except SendError as error:
             if isinstance(error, ConnectError):
                 rest = [r.id for r in batch[index:] if r.id in held]
@@ -280,17 +316,21 @@ async def _dispatch(
     # connections would repeat up to N; one measured 306-338 mails/s (bench/mail.py).
     transport = transport_for(ctx.settings)
     try:
-        while not _stop.is_set() and not total.unreachable:
+        while not ctx.stopping.is_set() and not total.unreachable:
             if max_seconds is not None and time.monotonic() - started > max_seconds:
                 break
             batch = claim(ctx, worker=worker, limit=batch_size)
             if not batch:
                 break
+            completed = False
             try:
                 await _send_batch(ctx, transport, batch, worker, total)
+                completed = True
             finally:
-                if _stop.is_set():
-                    release_claims(ctx, worker=worker)
+                if ctx.stopping.is_set() or not completed:
+                    # stopping, or the run failed (the database went away): the rest of
+                    # the batch goes back at once rather than after the lease
+                    _release_quietly(ctx, worker)
     finally:
         await transport.close()
     return total
@@ -299,7 +339,7 @@ async def _dispatch(
 def dispatch(
     ctx: Context, *, batch_size: int = BATCH_SIZE, max_seconds: float | None = None
 ) -> DispatchResult:
-    """Sends due mail until none is left (or `max_seconds` passed). Safe to run in any
-    number of threads and processes at once: each message goes to one claimant."""
-    _stop.clear()
+    """Sends due mail until none is left (or `max_seconds` passed, or the process is
+    stopping). Safe to run in any number of threads and processes at once: each message
+    goes to one claimant."""
     return asyncio.run(_dispatch(ctx, worker_id(), batch_size, max_seconds))

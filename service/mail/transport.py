@@ -7,6 +7,13 @@ mail, the .ics both as a `text/calendar; method=…` alternative (what Outlook l
 and as an attachment. The .ics is attached as bytes (base64), never as str: a str part
 would have its CRLF line endings turned into LF (PITFALLS.md).
 
+Internationalised addresses (input validation accepts them): a domain goes out in its
+IDNA 2008 (xn--) form, in the envelope and the headers, so any server takes it. A local
+part with non-ASCII characters (`jörg@…`) can only travel with SMTPUTF8 (RFC 6531/6532):
+the message then carries that address as UTF-8 in From/To and is sent with the SMTPUTF8
+option where the server offers it; a server that does not fails that one message,
+permanently, with a `last_error` that says why. A Maildir takes such a message as it is.
+
 A transport is opened once per batch and sends messages one by one; every failure is
 classified as temporary (4xx, connection refused, timeouts: retry later) or permanent
 (5xx, an unusable address: give up and show it).
@@ -18,18 +25,21 @@ import asyncio
 import base64
 import binascii
 import mailbox
+import re
 import secrets
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
+from email.charset import Charset
 from email.header import Header
 from email.headerregistry import Address
-from email.utils import format_datetime, formataddr, getaddresses
+from email.utils import format_datetime, getaddresses
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
+import idna
 
 from service.settings import Settings
 from service.validation import CONTROL_CHARACTERS
@@ -77,27 +87,75 @@ def _checked(value: str, what: str) -> str:
     return value
 
 
-def recipient(to_addr: str) -> Address:
-    """The To of a row as a header Address; a line break or a second address is refused."""
+@dataclass(frozen=True)
+class Mailbox:
+    """A name and an address as they go out: the domain in IDNA (xn--) form."""
+
+    display_name: str
+    addr_spec: str
+    # the local part has non-ASCII characters: only SMTPUTF8 can carry it
+    needs_smtputf8: bool
+
+    def header(self) -> str:
+        """`Name <addr>` for From/To: the name RFC 2047 encoded where it is not ASCII
+        (what `email.utils.formataddr` writes, which refuses a non-ASCII address)."""
+        name, addr = self.display_name, self.addr_spec
+        if not name:
+            return addr
+        if not name.isascii():
+            return f"{Charset('utf-8').header_encode(name)} <{addr}>"
+        quotes = '"' if _SPECIALS.search(name) else ""
+        escaped = _ESCAPES.sub(r"\\\g<0>", name)
+        return f"{quotes}{escaped}{quotes} <{addr}>"
+
+
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')
+_ESCAPES = re.compile(r'[\\"]')
+
+
+def ascii_domain(domain: str, what: str) -> str:
+    """The IDNA 2008 (UTS 46) form of `domain`, as email-validator checked it on input
+    (Python's built-in "idna" codec is IDNA 2003 and would turn straße.de into the
+    different domain strasse.de)."""
+    if domain.isascii():
+        return domain
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except UnicodeError as exc:  # idna.IDNAError and its kinds
+        raise SendError(
+            f"the {what} domain cannot be written in IDNA (xn--) form: {exc}"[:500],
+            permanent=True,
+        ) from None
+
+
+def _mailbox(name: str, local: str, domain: str, what: str) -> Mailbox:
+    try:
+        address = Address(display_name=name, username=local, domain=ascii_domain(domain, what))
+        addr_spec = address.addr_spec
+    except (ValueError, IndexError) as exc:
+        raise SendError(f"unusable {what} address: {exc}", permanent=True) from None
+    return Mailbox(name, addr_spec, needs_smtputf8=not local.isascii())
+
+
+def recipient(to_addr: str) -> Mailbox:
+    """The To of a row; a line break or a second address is refused."""
     _checked(to_addr, "recipient")
     parsed = getaddresses([to_addr])
     if len(parsed) != 1 or "@" not in parsed[0][1]:
         raise SendError(f"not exactly one recipient address: {to_addr[:100]!r}", permanent=True)
     name, addr = parsed[0]
     local, _, domain = addr.rpartition("@")
-    try:
-        return Address(display_name=_checked(name, "recipient name"), username=local, domain=domain)
-    except (ValueError, IndexError) as exc:
-        raise SendError(f"unusable recipient address: {exc}", permanent=True) from None
+    if not local or not domain:
+        raise SendError(f"not exactly one recipient address: {to_addr[:100]!r}", permanent=True)
+    return _mailbox(_checked(name, "recipient name"), local, domain, "recipient")
 
 
-def sender(settings: Settings) -> Address:
+def sender(settings: Settings) -> Mailbox:
     local, _, domain = settings.mail_from.rpartition("@")
-    return Address(
-        display_name=_checked(settings.mail_from_name, "FOKUS_MAIL_FROM_NAME"),
-        username=local or settings.mail_from,
-        domain=domain,
-    )
+    name = _checked(settings.mail_from_name, "FOKUS_MAIL_FROM_NAME")
+    if not local:  # no "@": taken as it is, as before
+        return _mailbox(name, settings.mail_from, "", "sender (FOKUS_MAIL_FROM)")
+    return _mailbox(name, local, domain, "sender (FOKUS_MAIL_FROM)")
 
 
 @dataclass(frozen=True)
@@ -105,6 +163,18 @@ class Envelope:
     sender: str
     recipient: str
     data: bytes  # the whole message, CRLF line endings
+    # an address has a non-ASCII local part: send with SMTPUTF8, or not at all
+    smtputf8: bool = False
+
+    def smtputf8_refusal(self) -> SendError:
+        """The error of a message that needs SMTPUTF8 on a server without it."""
+        whose = "recipient" if not self.recipient.isascii() else "sender (FOKUS_MAIL_FROM)"
+        return SendError(
+            f"the {whose} address has non-ASCII characters before the @, which only "
+            "SMTPUTF8 (RFC 6531) can carry, and the mail server does not offer SMTPUTF8; "
+            "not sent",
+            permanent=True,
+        )
 
 
 def _qp(text: str) -> bytes:
@@ -133,11 +203,9 @@ def build_message(row: Sendable, settings: Settings) -> Envelope:
     message_id = _checked(row.message_id, "Message-ID")
     tag = secrets.token_hex(10)
     mixed, alternative = f"=_fokus_{tag}_m", f"=_fokus_{tag}_a"
-    from_header = formataddr((sender_address.display_name, sender_address.addr_spec), "utf-8")
-    to_header = formataddr((to.display_name, to.addr_spec), "utf-8")
     head = [
-        f"From: {from_header}",
-        f"To: {to_header}",
+        f"From: {sender_address.header()}",
+        f"To: {to.header()}",
         f"Subject: {_header_text(subject)}",
         f"Message-ID: {message_id}",
         f"Date: {format_datetime(row.created_at)}",
@@ -178,9 +246,13 @@ def build_message(row: Sendable, settings: Settings) -> Envelope:
     else:
         head.append(f'Content-Type: multipart/alternative; boundary="{alternative}"')
         body.append(b"\n".join(alt) + f"\n--{alternative}--\n".encode())
-    raw = ("\n".join(head) + "\n\n").encode("ascii") + b"".join(body)
+    smtputf8 = sender_address.needs_smtputf8 or to.needs_smtputf8
+    # every header is ASCII except an address whose local part is not (RFC 6532)
+    raw = ("\n".join(head) + "\n\n").encode("utf-8" if smtputf8 else "ascii") + b"".join(body)
     data = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    return Envelope(sender=sender_address.addr_spec, recipient=to.addr_spec, data=data)
+    return Envelope(
+        sender=sender_address.addr_spec, recipient=to.addr_spec, data=data, smtputf8=smtputf8
+    )
 
 
 @dataclass(frozen=True)
@@ -263,8 +335,16 @@ class SmtpTransport:
         if self.client is None or not self.client.is_connected:
             await self.open()
         assert self.client is not None
+        options = ["SMTPUTF8"] if message.smtputf8 else []
         try:
-            await self.client.sendmail(message.sender, [message.recipient], message.data)
+            await self.client.sendmail(
+                message.sender, [message.recipient], message.data, mail_options=options
+            )
+        except aiosmtplib.SMTPNotSupported as exc:
+            if message.smtputf8:  # refused before MAIL FROM: the connection is fine
+                raise message.smtputf8_refusal() from None
+            self.client = None
+            raise _classify(exc) from None
         except aiosmtplib.SMTPServerDisconnected as exc:
             self.client = None
             raise _classify(exc) from None
@@ -301,6 +381,8 @@ class MaildirTransport:
         if self.box is None:
             await self.open()
         assert self.box is not None
+        # a message with a UTF-8 address (RFC 6532) is stored as it is: there is no
+        # server to negotiate SMTPUTF8 with, and mail readers read UTF-8 headers
         try:
             self.box.add(message.data)
         except OSError as exc:
