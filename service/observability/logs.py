@@ -86,7 +86,9 @@ class JsonFormatter(logging.Formatter):
         for name in EXTRA_FIELDS:
             value = getattr(record, name, None)
             if value is not None:
-                entry[name] = redact(value) if isinstance(value, str) else value
+                # a route is a template (/rsvp/{token}), never a value: kept as it is
+                secret_free = name == "route" or not isinstance(value, str)
+                entry[name] = value if secret_free else redact(value)
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
         elif record.exc_text:

@@ -1,4 +1,5 @@
-"""Structured logs: JSON lines with a request id that is also on the response."""
+"""Structured logs: JSON lines with a request id that is also on the response, and no
+secret (API key, RSVP token) or SQL parameter in any line."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
-from service.observability.logs import accept_request_id, setup_logging, wants_json
+from service.context import Context
+from service.observability.logs import accept_request_id, redact, setup_logging, wants_json
 from tests.support import Api
 
 
@@ -137,3 +141,52 @@ def test_json_carries_exceptions_and_text_on_a_terminal() -> None:
         for handler in saved[0]:
             root.addHandler(handler)
         root.setLevel(saved[1])
+
+
+def test_redact_masks_keys_tokens_sql_parameters_and_postgres_details() -> None:
+    key = "fok_" + "a1B2-c3_D4" * 4 + "xyz"
+    token = "WzEsImFiYyJd.oGa033yvAEg1k1JAyLBMN-U-HV8"
+    error = (
+        "(psycopg.errors.UniqueViolation) duplicate key value violates unique constraint\n"
+        "DETAIL:  Key (engagement_id, email)=(1, petra@example.org) already exists.\n"
+        "[SQL: INSERT INTO participants (name, email) VALUES (%(name)s, %(email)s)]\n"
+        "[parameters: {'name': 'Petra Klein', 'email': 'petra@example.org'}]\n"
+        "(Background on this error at: https://sqlalche.me/e/21/gkpj)"
+    )
+    masked = redact(f"GET /rsvp/{token} and /rsvp/{token}/more with {key}\n{error}")
+    for secret in (key, token, "petra@example.org", "Petra Klein"):
+        assert secret not in masked
+    assert masked.startswith("GET /rsvp/*** and /rsvp/***/more with fok_***\n")
+    assert "[parameters: hidden]" in masked and "DETAIL: (hidden)" in masked
+    assert "[SQL: INSERT INTO participants (name, email)" in masked  # the statement stays
+    # what is no secret stays: a key's 10-character prefix, ordinary paths and words
+    plain = "key fok_Ab3dE1 listed; GET /api/v1/engagements/7 409; detail: none"
+    assert redact(plain) == plain
+
+
+def test_an_rsvp_token_is_masked_in_the_access_line(
+    client: TestClient, log_stream: io.StringIO
+) -> None:
+    token = "WzEsImFiYyJd.oGa033yvAEg1k1JAyLBMN-U-HV8"
+    client.get(f"/rsvp/{token}", headers={"X-Request-ID": "rsvp-1"})
+    client.post(f"/rsvp/{token}/x", headers={"X-Request-ID": "rsvp-2"})
+    assert token not in log_stream.getvalue()
+    mine = {e["request_id"]: e for e in lines(log_stream) if e.get("logger") == "fokus.access"}
+    assert mine["rsvp-1"]["path"] == "/rsvp/***" and mine["rsvp-1"]["msg"] == "GET /rsvp/*** 404"
+    assert mine["rsvp-1"]["route"] == "/rsvp/{token}"
+    assert mine["rsvp-2"]["path"] == "/rsvp/***/x"
+
+
+def test_database_errors_do_not_carry_the_statement_parameters(ctx: Context) -> None:
+    """hide_parameters on every engine: the error text (which handlers log) names the
+    statement but not the values, which may be names and email addresses."""
+    for engine in {ctx.db.engine, ctx.db.write_engine}:
+        with pytest.raises(SQLAlchemyError) as raised, engine.connect() as connection:
+            connection.execute(
+                text("INSERT INTO no_such_table (email) VALUES (:email)"),
+                {"email": "gerda.geheim@example.org"},
+            )
+        message = str(raised.value)
+        assert "no_such_table" in message
+        assert "gerda.geheim@example.org" not in message
+        assert "[parameters:" not in message
