@@ -23,6 +23,7 @@ from service.mail.dispatch import LEASE
 from service.mail.models import OutboxMessage
 from tests.replicas.conftest import Replica
 from tests.support import Api, free_port
+from tests.sweep_metrics import wait_for_sweeps
 
 INVITEES = 30
 DELAY = 0.15  # seconds the SMTP server takes per message
@@ -106,7 +107,8 @@ def test_sigterm_mid_batch_finishes_or_releases_the_claimed_mail(
         while sink.count() < INVITEES:
             assert time.monotonic() - restarted < LEASE.total_seconds(), "waited for a lease"
             time.sleep(0.05)
-        time.sleep(1.0)  # more sweeps: nothing comes twice
+        # two more dispatcher runs of the second replica (its /metrics): nothing comes twice
+        wait_for_sweeps([f"{second.url}/metrics"], "dispatch_mail", alive=second.assert_running)
         assert sorted(sink.message_ids) == sorted(mid for _s, _b, mid in _rows(ctx))
         assert {status for status, _by, _mid in _rows(ctx)} == {"sent"}
     finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -54,6 +54,11 @@ class Replica:
             time.sleep(0.1)
         raise AssertionError(f"{self.name} did not start:\n{self.output()}")
 
+    def assert_running(self) -> None:
+        """Fails the test, with the process's log, if it has exited."""
+        if self.proc.poll() is not None:
+            raise AssertionError(f"{self.name} exited:\n{self.output()}")
+
     def output(self) -> str:
         if not self.log.closed:
             self.log.flush()
@@ -68,6 +73,16 @@ class Replica:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+def all_running(replicas: Sequence[Replica]) -> Callable[[], None]:
+    """A check for waits: fails the test as soon as one of `replicas` has exited."""
+
+    def check() -> None:
+        for replica in replicas:
+            replica.assert_running()
+
+    return check
 
 
 @pytest.fixture

@@ -4,15 +4,15 @@ process alone, once."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
 
 from service.context import Context
-from tests.replicas.conftest import Replica
+from tests.replicas.conftest import Replica, all_running
 from tests.replicas.test_two_replicas import Clients, _outbox, _sent_by
-from tests.support import ENGAGEMENT, SmtpSink
+from tests.support import ENGAGEMENT, SmtpSink, wait_until
+from tests.sweep_metrics import sweep_runs, wait_for_sweeps
 
 
 def test_replicas_without_sweeps_and_one_scheduler_process(
@@ -58,19 +58,26 @@ def test_replicas_without_sweeps_and_one_scheduler_process(
             api.close()
         queued = _outbox(ctx)
         assert len(queued) == 6
-        time.sleep(1.5)  # no process sweeps yet: nothing goes out
-        assert {row.status for row in _outbox(ctx)} == {"queued"}
+        assert {row.status for row in queued} == {"queued"}
         assert not replica_sink.messages
+        for replica in web:
+            assert "(sweeps off)" in replica.output()
 
         scheduler = Replica("sweeper", env, tmp_path / "sweeper", command="scheduler")
         started.append(scheduler)
-        replica_sink.wait_for(6, timeout=30)
-        time.sleep(1.0)
-        assert {row.status for row in _outbox(ctx)} == {"sent"}
+        metrics = f"{scheduler.url}/metrics"  # --metrics-port
+        wait_until(lambda: {row.status for row in _outbox(ctx)} == {"sent"}, timeout=30)
+        # two more dispatcher runs of the scheduler process: nothing comes twice
+        wait_for_sweeps([metrics], "dispatch_mail", alive=all_running(started))
         assert sorted(m["Message-ID"] for m in replica_sink.messages) == sorted(
             row.message_id for row in queued
         )
         assert [_sent_by(replica) for replica in web] == [0.0, 0.0]
+        # while the scheduler process swept again and again, the web replicas never ran
+        # a sweep at all (they would have, at the same interval, without --no-scheduler)
+        assert sweep_runs(metrics, "dispatch_mail") >= 3
+        for sweep in ("dispatch_mail", "deadline_reminders", "deadline_escalations"):
+            assert [sweep_runs(f"{r.url}/metrics", sweep) for r in web] == [0, 0], sweep
         assert _sent_by(scheduler) == 6  # its own /metrics (--metrics-port)
         assert all(httpx.get(f"{r.url}/health").status_code == 200 for r in web)
     finally:

@@ -18,15 +18,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlmodel import col
 
 from service.context import Context
 from service.engagements.models import HistoryEntry
 from service.mail.models import OutboxMessage
-from tests.replicas.conftest import SUPERVISOR, Replica
+from tests.replicas.conftest import SUPERVISOR, Replica, all_running
 from tests.support import ENGAGEMENT, SmtpSink
+from tests.sweep_metrics import metric, wait_for_sweeps
 
 INVITATION_ENGAGEMENTS, PARTICIPANTS_EACH = 3, 100  # 300 invitations
 REMINDERS = 100
@@ -76,12 +76,7 @@ def _outbox(ctx: Context) -> list[Row]:
 
 
 def _sample(replica: Replica, name: str, **labels: str) -> float:
-    text = httpx.get(f"{replica.url}/metrics", timeout=10).text
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and sample.labels == labels:
-                return sample.value
-    return 0.0
+    return metric(f"{replica.url}/metrics", name, **labels)
 
 
 def _sent_by(replica: Replica) -> float:
@@ -158,7 +153,16 @@ def test_500_emails_through_two_replicas_are_each_delivered_once(
                 assert replica.proc.poll() is None, replica.output()
             assert time.monotonic() < deadline, (len(rows), len(waiting))
             time.sleep(0.2)
-        time.sleep(2.0)  # several more sweeps of both replicas: nothing may come twice
+        with replica_sink.lock:
+            delivered = len(replica_sink.messages)
+        # both replicas sweep again (the deadline sweeps, then the dispatcher, twice each,
+        # on their own /metrics): whatever they would queue or send twice, they now have
+        for sweep in ("deadline_reminders", "deadline_escalations", "dispatch_mail"):
+            wait_for_sweeps(
+                [f"{r.url}/metrics" for r in replicas],
+                sweep,
+                alive=all_running(replicas),
+            )
 
         rows = _outbox(ctx)
         kinds = Counter(r.kind for r in rows)
@@ -167,7 +171,7 @@ def test_500_emails_through_two_replicas_are_each_delivered_once(
         assert all(r.attempts == 1 for r in rows)
         with replica_sink.lock:
             received = [m["Message-ID"] for m in replica_sink.messages]
-        assert len(received) == TOTAL
+        assert len(received) == delivered == TOTAL
         assert Counter(received) == Counter(r.message_id for r in rows)  # each exactly once
         escalated = [env for env in replica_sink.envelopes if SUPERVISOR in env[1]]
         assert len(escalated) == ESCALATIONS
