@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -13,9 +14,11 @@ from sqlalchemy import text
 
 from service import http_errors
 from service.auth.api import router as api_keys_router
+from service.auth.gate import ApiKeyGate
 from service.body_limit import BodyLimitMiddleware
 from service.context import Context
 from service.engagements.api import router as engagements_router
+from service.health import describe, ready
 from service.mail.rsvp_api import router as rsvp_router
 from service.measures.api import router as measures_router
 from service.observability.endpoint import install_metrics
@@ -27,6 +30,20 @@ from service.web.routes import router as web_router
 from service.workshops.api import router as workshops_router
 
 Hook = Callable[[FastAPI], None]
+
+_HEALTH_OK = {"type": "object", "properties": {"status": {"const": "ok"}}, "required": ["status"]}
+_HEALTH_DOWN = {
+    "type": "object",
+    "properties": {"status": {"const": "unavailable"}, "detail": {"type": "string"}},
+    "required": ["status", "detail"],
+}
+
+
+def _health_doc(down: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"description": "ok", "content": {"application/json": {"schema": _HEALTH_OK}}},
+        503: {"description": down, "content": {"application/json": {"schema": _HEALTH_DOWN}}},
+    }
 
 
 def create_app(
@@ -50,6 +67,8 @@ def create_app(
     )
     app.state.ctx = ctx
     http_errors.install(app)
+    # innermost first: the API key is checked before any body is read (401 before 422)
+    app.add_middleware(ApiKeyGate, ctx=ctx)
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware)  # outermost: request id, HTTP metrics, log
     install_transition_counter()
@@ -65,13 +84,27 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=templates_dir() / "static"), name="static")
 
-    @app.get("/health", tags=["operations"])
+    @app.get("/health", tags=["operations"], responses=_health_doc("the database does not answer"))
     def health() -> JSONResponse:
+        """Liveness: the process answers and the database answers a read."""
         try:
             with ctx.db.read() as session:
                 session.execute(text("SELECT 1"))
         except Exception as exc:  # the database not answering is the one thing we report
-            return JSONResponse({"status": "unavailable", "detail": str(exc)[:200]}, 503)
+            detail = "the database does not answer: " + describe(exc)
+            return JSONResponse({"status": "unavailable", "detail": detail}, 503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get(
+        "/health/ready",
+        tags=["operations"],
+        responses=_health_doc("the database does not accept a write (or not within 5 s)"),
+    )
+    async def health_ready() -> JSONResponse:
+        """Readiness: a write commits (see service/health.py)."""
+        problem = await ready(ctx)
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "detail": problem}, 503)
         return JSONResponse({"status": "ok"})
 
     install_metrics(app, ctx)

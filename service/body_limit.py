@@ -1,15 +1,28 @@
-"""Refuses request bodies over a size limit with 413 before they are read into memory."""
+"""Refuses request bodies over a size limit with 413 before they are read into memory.
+
+A declared `Content-Length` over the limit is refused before the app runs. A body sent
+without one (`Transfer-Encoding: chunked`) is counted as it arrives: the read that
+crosses the limit raises `BodyTooLarge`, an HTTP 413 exception, and whatever the app
+then answers (FastAPI turns errors while reading a body into 400; a form parser may
+swallow the error and answer 422) is replaced by the 413, as long as the response has
+not started."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, _too_large(max_bytes))
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"request body larger than {max_bytes} bytes"
 
 
 class BodyLimitMiddleware:
@@ -29,31 +42,43 @@ class BodyLimitMiddleware:
                     await _reply(send, 400, "invalid Content-Length")
                     return
                 if too_large:
-                    await _reply(send, 413, f"request body larger than {self.max_bytes} bytes")
+                    await _reply(send, 413, _too_large(self.max_bytes))
                     return
         received = 0
+        exceeded = False
         started = False
+        replaced = False  # the app's answer was replaced by the 413
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
+            if exceeded:  # the app tries again: never hand out more than the limit
+                raise BodyTooLarge(self.max_bytes)
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    exceeded = True
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
+        async def limited_send(message: Message) -> None:
+            nonlocal started, replaced
             if message["type"] == "http.response.start":
+                if exceeded and not started:
+                    started = replaced = True
+                    await _reply(send, 413, _too_large(self.max_bytes))
+                    return
                 started = True
-            await send(message)
+            if not replaced:  # else: the app's own answer to the failed read is dropped
+                await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, limited_send)
         except BodyTooLarge:
             if not started:
-                await _reply(send, 413, f"request body larger than {self.max_bytes} bytes")
+                await _reply(send, 413, _too_large(self.max_bytes))
+            elif not replaced:
+                raise
 
 
 async def _reply(send: Any, status: int, detail: str) -> None:

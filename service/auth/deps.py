@@ -6,12 +6,20 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from starlette.types import Scope
 
-from service.auth.keys import KeyCache, Principal, Role
+from service.auth.keys import KEY_CACHE, Principal, Role
 from service.context import Context
 from service.errors import Forbidden, Unauthorized
 
-_cache = KeyCache()
+_cache = KEY_CACHE
+
+# Where service/auth/gate.py leaves the principal it verified before the body was read,
+# so the route's dependency does not check the same key a second time.
+PRINCIPAL_SCOPE_KEY = "fokus.principal"
+
+MISSING_KEY = "missing API key: send 'Authorization: Bearer <key>'"
+INVALID_KEY = "invalid API key"
 
 
 async def get_context(request: Request) -> Context:
@@ -27,19 +35,34 @@ def _verify(ctx: Context, key: str) -> Principal | None:
         return _cache.verify(session, key)
 
 
-async def current_principal(request: Request, ctx: Ctx) -> Principal:
-    """Async, so a cached key costs no hop through the thread pool; only a lookup in
-    the database (at most once per key and cache lifetime) runs in a thread."""
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
+async def authenticate(ctx: Context, authorization: str) -> Principal:
+    """The principal of an `Authorization: Bearer <key>` header, or Unauthorized.
+
+    Async, so a cached key costs no hop through the thread pool; only a lookup in the
+    database (at most once per key and cache lifetime) runs in a thread."""
+    scheme, _, key = authorization.partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
-        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+        raise Unauthorized(MISSING_KEY)
     known, principal = _cache.cached(key)
     if not known:
         principal = await run_in_threadpool(_verify, ctx, key)
     if principal is None:
-        raise Unauthorized("invalid API key")
+        raise Unauthorized(INVALID_KEY)
+    return principal
+
+
+def authorization_header(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            return str(value.decode("latin-1"))
+    return ""
+
+
+async def current_principal(request: Request, ctx: Ctx) -> Principal:
+    principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
+    if not isinstance(principal, Principal):  # a route the gate does not cover
+        principal = await authenticate(ctx, request.headers.get("authorization", ""))
     request.state.principal = principal
     return principal
 

@@ -9,7 +9,10 @@ import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, select
 
 from service.auth.models import ApiKey
@@ -54,12 +57,19 @@ def create_key(session: Session, clock: Clock, *, name: str, role: Role) -> tupl
 
 class KeyCache:
     """Remembers verified keys for a few seconds: a key lookup on every request was a
-    measurable share of a transition's cost. Revocation takes effect within `ttl`."""
+    measurable share of a transition's cost.
+
+    A key revoked through this process leaves the cache when the revoking transaction
+    commits (see `_forget_revoked_keys` below), so it stops working here at once; other
+    processes only learn it from the database, within `ttl`. A generation counter keeps
+    a lookup that read the key before the revocation committed from caching it again
+    afterwards."""
 
     def __init__(self, ttl: float = 10.0) -> None:
         self.ttl = ttl
         self._entries: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
+        self._generation = 0
 
     def cached(self, key: str) -> tuple[bool, Principal | None]:
         """(True, principal) when the key was verified less than `ttl` ago (the
@@ -75,6 +85,7 @@ class KeyCache:
         now = time.monotonic()
         with self._lock:
             hit = self._entries.get(digest)
+            generation = self._generation
         if hit is not None and hit[0] > now:
             return hit[1]
         row = session.exec(
@@ -82,7 +93,59 @@ class KeyCache:
         ).first()
         principal = Principal(row.name, Role(row.role)) if row else None
         with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[digest] = (now + self.ttl, principal)
+            if generation == self._generation:  # no revocation committed meanwhile
+                if len(self._entries) > 10_000:
+                    self._entries.clear()
+                self._entries[digest] = (now + self.ttl, principal)
         return principal
+
+    def forget(self, digests: set[str] | None) -> None:
+        """Drops the given key hashes (None: every key) from the cache."""
+        with self._lock:
+            self._generation += 1
+            if digests is None:
+                self._entries.clear()
+            else:
+                for digest in digests:
+                    self._entries.pop(digest, None)
+
+
+# One cache per process: every app in it (tests build many) reads the same database
+# rows through it, and a revocation in one must reach all of them.
+KEY_CACHE = KeyCache()
+
+_REVOKED = "fokus.revoked_key_hashes"  # session.info: hashes revoked in this transaction
+_ALL = "*"  # a bulk UPDATE/DELETE of api_keys: forget every key
+
+
+@event.listens_for(ApiKey, "after_update")
+def _note_revocation(_mapper: Any, _connection: Any, target: ApiKey) -> None:
+    """An ORM flush that changes `revoked_at` (or anything else of a key): remember its
+    hash until the transaction commits."""
+    session = inspect(target).session
+    if session is not None:
+        session.info.setdefault(_REVOKED, set()).add(target.key_hash)
+
+
+@event.listens_for(ApiKey, "after_delete")
+def _note_deletion(mapper: Any, connection: Any, target: ApiKey) -> None:
+    _note_revocation(mapper, connection, target)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_change(state: ORMExecuteState) -> None:
+    """`session.execute(update(ApiKey)…)` bypasses the mapper events: forget all keys."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is inspect(ApiKey):
+        state.session.info.setdefault(_REVOKED, set()).add(_ALL)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_revoked_keys(session: Session) -> None:
+    revoked = session.info.pop(_REVOKED, None)
+    if revoked:
+        KEY_CACHE.forget(None if _ALL in revoked else revoked)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_keys_after_rollback(session: Session) -> None:
+    session.info.pop(_REVOKED, None)

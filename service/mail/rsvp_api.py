@@ -5,20 +5,27 @@ JSON `response=accepted|declined`) records the answer, which may be changed late
 A tampered, unknown or erased token is a plain 404 that says nothing about anyone.
 The token is the secret; on top, a POST whose `Origin` (or `Sec-Fetch-Site`) shows it
 came from another site is refused with 403, so no foreign page can answer for someone.
+
+The body is read by hand (a form from the page, JSON from scripts), so the OpenAPI
+document describes both request bodies and every answer explicitly below. Any body a
+client can send is a 4xx, never a 500: JSON nested deeper than the parser's recursion
+limit is malformed JSON like any other (422).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from service.auth.deps import Ctx
+from service.body_limit import BodyTooLarge
 from service.context import Context
 from service.deps import ReadSession
 from service.engagements.models import Engagement
@@ -28,9 +35,70 @@ from service.participants.models import Participant
 from service.web.pages import page
 from service.workshops.models import Invitation, Workshop
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["rsvp"])
 
 RESPONSES = ("accepted", "declined")
+
+
+class RsvpAnswer(BaseModel):
+    """The body of `POST /rsvp/{token}`, as JSON or as a form."""
+
+    response: Literal["accepted", "declined"]
+
+
+class RsvpRecorded(BaseModel):
+    rsvp: Literal["accepted", "declined"] = Field(description="the answer now on record")
+
+
+class RsvpProblem(BaseModel):
+    detail: str = Field(description="what went wrong, in words")
+
+
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    """A 4xx that is a page for browsers and `{"detail": …}` for JSON clients."""
+    return {
+        "description": description,
+        "content": {
+            **_HTML,
+            "application/json": {"schema": RsvpProblem.model_json_schema()},
+        },
+    }
+
+
+_NOT_FOUND_DOC = _problem("unknown, tampered or erased token (says nothing about anyone)")
+_PAGE_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the invitation page", "content": _HTML},
+    404: _NOT_FOUND_DOC,
+}
+_ANSWER_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the answer is recorded (the page for a form, JSON for JSON)",
+        "content": {
+            **_HTML,
+            "application/json": {"schema": RsvpRecorded.model_json_schema()},
+        },
+    },
+    403: _problem("the request came from another site (Origin / Sec-Fetch-Site)"),
+    404: _NOT_FOUND_DOC,
+    409: _problem("the workshop has been cancelled"),
+    413: {
+        "description": "the body is larger than FOKUS_MAX_BODY_BYTES",
+        "content": {"application/json": {"schema": RsvpProblem.model_json_schema()}},
+    },
+    422: _problem("`response` missing or not 'accepted' / 'declined', or malformed JSON"),
+}
+_ANSWER_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": RsvpAnswer.model_json_schema()},
+            "application/x-www-form-urlencoded": {"schema": RsvpAnswer.model_json_schema()},
+        },
+    }
+}
 _NOT_FOUND = "Diese Einladung gibt es nicht (mehr). Bitte prüfen Sie den Link aus Ihrer E-Mail."
 
 
@@ -107,7 +175,12 @@ def _cross_site(request: Request, ctx: Context) -> bool:
     return parts.netloc not in allowed
 
 
-@router.get("/rsvp/{token}", response_class=HTMLResponse)
+@router.get(
+    "/rsvp/{token}",
+    response_class=HTMLResponse,
+    responses=_PAGE_DOC,
+    summary="The invitation page behind the link in the email",
+)
 def rsvp_page(token: str, request: Request, ctx: Ctx, session: ReadSession) -> Response:
     found = _find(session, ctx, token)
     if found is None:
@@ -115,30 +188,43 @@ def rsvp_page(token: str, request: Request, ctx: Ctx, session: ReadSession) -> R
     return page(request, "rsvp.html", _context(ctx, found, token, saved=False))
 
 
-async def _response_value(request: Request) -> str | None:
+async def _response_value(request: Request) -> tuple[str | None, str | None]:
+    """The answer in the body, and what was wrong with the body if it cannot be read."""
     if request.headers.get("content-type", "").startswith("application/json"):
+        raw = await request.body()
         try:
-            body = json.loads(await request.body() or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return None
+            body = json.loads(raw or b"null")
+        except ValueError as exc:  # also invalid UTF-8 (UnicodeDecodeError)
+            return None, f"malformed JSON: {exc}"[:200]
+        except RecursionError:  # the C parser gives up on deep nesting: not our error
+            return None, "malformed JSON: nested too deeply"
         value = body.get("response") if isinstance(body, dict) else None
     else:
         try:
             form = await request.form()
+        except BodyTooLarge:
+            raise
         except Exception:  # malformed form body: treat like a missing answer
-            return None
+            return None, None
         value = form.get("response")
-    return value if isinstance(value, str) else None
+    return (value if isinstance(value, str) else None), None
 
 
-@router.post("/rsvp/{token}")
+@router.post(
+    "/rsvp/{token}",
+    responses=_ANSWER_DOC,
+    openapi_extra=_ANSWER_BODY,
+    summary="Accept or decline (changeable until the workshop)",
+)
 async def rsvp_answer(token: str, request: Request, ctx: Ctx) -> Response:
-    value = await _response_value(request)
+    value, malformed = await _response_value(request)
     # the database is synchronous: record the answer in a worker thread
-    return await run_in_threadpool(_record, token, request, ctx, value)
+    return await run_in_threadpool(_record, token, request, ctx, value, malformed)
 
 
-def _record(token: str, request: Request, ctx: Context, value: str | None) -> Response:
+def _record(
+    token: str, request: Request, ctx: Context, value: str | None, malformed: str | None = None
+) -> Response:
     wants_json = _wants_json(request)
     if _cross_site(request, ctx):
         detail = "cross-site request refused"
@@ -152,7 +238,9 @@ def _record(token: str, request: Request, ctx: Context, value: str | None) -> Re
         invitation, workshop, _participant, _engagement = found
         problem = None
         status = 200
-        if value not in RESPONSES:
+        if malformed is not None:
+            problem, status = malformed, 422
+        elif value not in RESPONSES:
             problem, status = "response: must be 'accepted' or 'declined'", 422
         elif workshop.cancelled_at is not None:
             problem, status = "the workshop has been cancelled", 409

@@ -2,27 +2,31 @@
 
 The session is one cookie, signed with the service's secret key (itsdangerous, with a
 timestamp so it expires), `HttpOnly`, `SameSite=Lax`, `Secure` when the service is
-served over https. It holds the API key's row id and the first 16 hex digits of its
-stored SHA-256 (so a reused id after a database reset is not the same login), never
-the key itself, and a random CSRF token. Every request re-reads the key row, so a
-revoked key ends its sessions at once. Visitors without a login get an anonymous
-session too, so that the login form carries a CSRF token like every other form.
+served over https. A logged-in cookie holds a random session id and a random CSRF
+token, never the key. The session itself lives in the database (`dashboard_sessions`,
+only the id's SHA-256): every request reads it joined with its API key, so logging out
+(which deletes the row), the 12 hours running out (`expires_at`, by the service's
+clock) or a revoked key end it at once, on every replica, and a restart keeps it.
+Visitors without a login get an anonymous session too (in the cookie only, nothing
+stored), so that the login form carries a CSRF token like every other form.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlmodel import col
 
 from service.auth.keys import Principal, Role, hash_key
-from service.auth.models import ApiKey
+from service.auth.models import ApiKey, DashboardSession
 from service.context import Context
 
 COOKIE = "fokus_session"
@@ -34,8 +38,7 @@ _SALT = "fokus.dashboard.session"
 @dataclass(frozen=True)
 class WebSession:
     csrf: str
-    key_id: int | None = None
-    key_tag: str | None = None  # the start of the key's hash: binds the cookie to that key
+    session_id: str | None = None  # the random id in the cookie (stored only hashed)
     principal: Principal | None = None
     fresh: bool = False  # True when this request created it: the cookie must be set
 
@@ -48,33 +51,30 @@ def _serializer(ctx: Context) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(ctx.secret_key, salt=_SALT)
 
 
-TAG_LENGTH = 16
+def _id_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _active_key(ctx: Context, condition: Any) -> tuple[int, str, Principal] | None:
-    """Id, hash tag and principal of a key that is not revoked (read inside the
-    transaction: the read unit of work expires its rows when it ends)."""
+def _principal(ctx: Context, session_id: str) -> Principal | None:
+    """The principal of a stored session that has not expired and whose key is not
+    revoked; one query (read inside the transaction: the read unit of work expires its
+    rows when it ends)."""
     with ctx.db.read() as session:
         row = session.execute(
-            select(col(ApiKey.id), col(ApiKey.key_hash), col(ApiKey.name), col(ApiKey.role)).where(
-                condition, col(ApiKey.revoked_at).is_(None)
+            select(col(ApiKey.name), col(ApiKey.role))
+            .join(DashboardSession, col(DashboardSession.key_id) == col(ApiKey.id))
+            .where(
+                col(DashboardSession.id_hash) == _id_hash(session_id),
+                col(DashboardSession.expires_at) > ctx.clock.now(),
+                col(ApiKey.revoked_at).is_(None),
             )
         ).first()
     if row is None:
         return None
     try:
-        return int(row[0]), str(row[1])[:TAG_LENGTH], Principal(row[2], Role(row[3]))
+        return Principal(row[0], Role(row[1]))
     except ValueError:
         return None
-
-
-def _principal(ctx: Context, key_id: int, tag: object) -> Principal | None:
-    """The key's principal if it still exists, is not revoked, and is the same key the
-    session was made for (ids can be reused after a database reset)."""
-    found = _active_key(ctx, col(ApiKey.id) == key_id)
-    if found is None or not isinstance(tag, str) or not hmac.compare_digest(found[1], tag):
-        return None
-    return found[2]
 
 
 def load(request: Request) -> WebSession:
@@ -84,40 +84,70 @@ def load(request: Request) -> WebSession:
         return cached
     ctx: Context = request.app.state.ctx
     raw = request.cookies.get(COOKIE)
-    result = WebSession(csrf=secrets.token_urlsafe(32), fresh=True)
+    result = anonymous()
     if raw:
         try:
             data: Any = _serializer(ctx).loads(raw, max_age=MAX_AGE)
         except (BadSignature, ValueError, TypeError):
             data = None
         if isinstance(data, dict) and isinstance(data.get("c"), str) and data["c"]:
-            key_id = data.get("k")
-            if isinstance(key_id, int) and not isinstance(key_id, bool):
-                principal = _principal(ctx, key_id, data.get("h"))
+            session_id = data.get("s")
+            if isinstance(session_id, str) and 0 < len(session_id) <= 100:
+                principal = _principal(ctx, session_id)
                 if principal is not None:
-                    result = WebSession(
-                        csrf=data["c"], key_id=key_id, key_tag=data["h"], principal=principal
-                    )
-                else:  # revoked since: anonymous, with a new token
-                    result = WebSession(csrf=secrets.token_urlsafe(32), fresh=True)
-            else:
+                    result = WebSession(csrf=data["c"], session_id=session_id, principal=principal)
+                # else: logged out, expired or revoked since: anonymous, with a new token
+            elif "s" not in data:  # an anonymous visitor's cookie
                 result = WebSession(csrf=data["c"])
     request.state.web_session = result
     return result
 
 
 def login(ctx: Context, key: str) -> WebSession | None:
-    """A new session (new CSRF token: no fixation) for a valid key, else None."""
+    """A new stored session (new id and CSRF token: no fixation) for a valid key, else
+    None. Expired sessions of anyone are cleared out on the way."""
     key = key.strip()
     if not key or len(key) > 200:
         return None
-    found = _active_key(ctx, col(ApiKey.key_hash) == hash_key(key))
-    if found is None:
+    with ctx.db.read() as session:  # a wrong key costs no write transaction
+        row = session.execute(
+            select(col(ApiKey.id), col(ApiKey.name), col(ApiKey.role)).where(
+                col(ApiKey.key_hash) == hash_key(key), col(ApiKey.revoked_at).is_(None)
+            )
+        ).first()
+    if row is None:
         return None
-    key_id, tag, principal = found
+    try:
+        principal = Principal(row[1], Role(row[2]))
+    except ValueError:
+        return None
+    now = ctx.clock.now()
+    session_id = secrets.token_urlsafe(32)
+    with ctx.db.write() as session:
+        session.execute(delete(DashboardSession).where(col(DashboardSession.expires_at) <= now))
+        session.execute(
+            insert(DashboardSession).values(
+                id_hash=_id_hash(session_id),
+                key_id=row[0],
+                created_at=now,
+                expires_at=now + timedelta(seconds=MAX_AGE),
+            )
+        )
     return WebSession(
-        csrf=secrets.token_urlsafe(32), key_id=key_id, key_tag=tag, principal=principal, fresh=True
+        csrf=secrets.token_urlsafe(32), session_id=session_id, principal=principal, fresh=True
     )
+
+
+def end(ctx: Context, web_session: WebSession) -> None:
+    """Ends a stored session on the server: its cookie opens nothing any more."""
+    if web_session.session_id is None:
+        return
+    with ctx.db.write() as session:
+        session.execute(
+            delete(DashboardSession).where(
+                col(DashboardSession.id_hash) == _id_hash(web_session.session_id)
+            )
+        )
 
 
 def anonymous() -> WebSession:
@@ -125,13 +155,23 @@ def anonymous() -> WebSession:
 
 
 def store(request: Request, response: Response, web_session: WebSession) -> None:
+    """Sets the cookie for `web_session`. It replaces the request's session: a stored
+    session it replaces (logout, or a new login over an old one) ends on the server."""
     ctx: Context = request.app.state.ctx
-    value = _serializer(ctx).dumps(
-        {"k": web_session.key_id, "h": web_session.key_tag, "c": web_session.csrf}
-    )
+    previous = getattr(request.state, "web_session", None)
+    if (
+        isinstance(previous, WebSession)
+        and previous.session_id is not None
+        and previous.session_id != web_session.session_id
+    ):
+        end(ctx, previous)
+    request.state.web_session = web_session
+    data: dict[str, str] = {"c": web_session.csrf}
+    if web_session.session_id is not None:
+        data["s"] = web_session.session_id
     response.set_cookie(
         COOKIE,
-        value,
+        _serializer(ctx).dumps(data),
         max_age=MAX_AGE,
         path="/",
         httponly=True,

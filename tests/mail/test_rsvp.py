@@ -147,3 +147,43 @@ def test_erasing_a_participant_cancels_their_mail_and_their_link(
     messages = staff.ok(staff.get(f"/api/v1/engagements/{eid}/messages"))
     assert all("person0" not in m["to"] and "Jürgen" not in m["to"] for m in messages)
     assert [m["status"] for m in messages] == ["sent", "sent", "sent"]
+
+
+def test_deeply_nested_json_is_a_4xx_before_and_after_the_token(
+    staff: Api, send, smtp_sink: SmtpSink, client: TestClient
+) -> None:  # type: ignore[no-untyped-def]
+    """JSON nested deeper than Python's parser goes (1 000 levels) was an unauthenticated
+    500 with a traceback; it is malformed JSON like any other."""
+    _eid, received, wid = _invited(staff, send, smtp_sink, people=1)
+    path = rsvp_path(received[0])
+    json_headers = {"Content-Type": "application/json"}
+    for depth in (1000, 30_000):
+        for body in ("[" * depth + "]" * depth, '{"response": ' * depth + "1" + "}" * depth):
+            unknown = client.post("/rsvp/unknown-token", content=body, headers=json_headers)
+            assert unknown.status_code == 404, (depth, unknown.status_code)
+            known = client.post(path, content=body, headers=json_headers)
+            assert known.status_code == 422, (depth, known.status_code)
+            assert known.json()["detail"] == "malformed JSON: nested too deeply"
+    broken = client.post(path, content=b"{", headers=json_headers)
+    assert broken.status_code == 422 and "malformed JSON" in broken.json()["detail"]
+    assert staff.ok(staff.get(f"/api/v1/workshops/{wid}"))["invitations"][0]["rsvp"] == "pending"
+
+
+def test_the_rsvp_routes_are_in_the_openapi_document(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    rsvp = document["paths"]["/rsvp/{token}"]
+    assert set(rsvp) == {"get", "post"}
+    page = rsvp["get"]["responses"]
+    assert "text/html" in page["200"]["content"]
+    assert {"text/html", "application/json"} <= set(page["404"]["content"])
+    answer = rsvp["post"]
+    bodies = answer["requestBody"]["content"]
+    for kind in ("application/json", "application/x-www-form-urlencoded"):
+        assert bodies[kind]["schema"]["properties"]["response"]["enum"] == ["accepted", "declined"]
+        assert bodies[kind]["schema"]["required"] == ["response"]
+    assert set(answer["responses"]) == {"200", "403", "404", "409", "413", "422"}
+    recorded = answer["responses"]["200"]["content"]["application/json"]["schema"]
+    assert recorded["properties"]["rsvp"]["enum"] == ["accepted", "declined"]
+    for status in ("403", "404", "409", "422"):
+        problem = answer["responses"][status]["content"]["application/json"]["schema"]
+        assert problem["required"] == ["detail"]

@@ -120,6 +120,90 @@ def test_a_revoked_key_ends_its_session(client: TestClient, staff: Api, ctx: Con
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
+def _cookie(client: TestClient) -> str:
+    value = client.cookies.get("fokus_session")
+    assert value
+    return value
+
+
+def _with_cookie(app: FastAPI, cookie: str) -> TestClient:
+    other = _other_client(app)
+    other.cookies.set("fokus_session", cookie)
+    return other
+
+
+def test_after_logout_the_old_cookie_opens_nothing(
+    client: TestClient, staff: Api, app: FastAPI
+) -> None:
+    """Whoever kept a copy of the cookie (another tab, a stolen copy) is out too."""
+    csrf = login(client, staff)
+    old = _cookie(client)
+    assert _with_cookie(app, old).get("/").status_code == 200
+    assert form(client, "/logout", csrf).status_code == 303
+    copy = _with_cookie(app, old)
+    response = copy.get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert form(copy, "/logout", csrf).status_code == 403  # nor does its CSRF token work
+
+
+def test_logout_reaches_another_replica_and_a_login_survives_a_restart(
+    client: TestClient, staff: Api, ctx: Context
+) -> None:
+    """Two replicas on one database (each its own Context, engine and app), then a
+    restart: the session is the database's, not a process's."""
+    replica = Context.from_settings(ctx.settings, clock=ctx.clock)
+    try:
+        other = create_app(replica)
+        csrf = login(client, staff)
+        old = _cookie(client)
+        assert _with_cookie(other, old).get("/").status_code == 200  # a restart keeps it
+        assert form(client, "/logout", csrf).status_code == 303
+        assert _with_cookie(other, old).get("/", follow_redirects=False).status_code == 303
+    finally:
+        replica.db.dispose()
+
+
+def test_a_session_ends_after_12_hours_on_the_server_too(
+    client: TestClient, staff: Api, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """The cookie's signature carries the wall-clock age; the stored session its own
+    expiry, so a copied cookie cannot outlive it."""
+    login(client, staff)
+    clock.advance(hours=11, minutes=59)
+    assert client.get("/").status_code == 200
+    clock.advance(minutes=2)
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_new_login_ends_the_session_it_replaces(
+    client: TestClient, staff: Api, app: FastAPI
+) -> None:
+    login(client, staff)
+    first = _cookie(client)
+    csrf = csrf_of(client.get("/").text)
+    relog = client.post(
+        "/login", data={"api_key": key_of(staff), "csrf_token": csrf}, follow_redirects=False
+    )
+    assert relog.status_code == 303
+    assert _cookie(client) != first
+    assert client.get("/").status_code == 200
+    assert _with_cookie(app, first).get("/", follow_redirects=False).status_code == 303
+
+
+def test_the_cookie_holds_no_key_and_the_database_no_session_id(
+    client: TestClient, staff: Api, ctx: Context
+) -> None:
+    from service.auth.models import DashboardSession
+    from service.web import session as websession
+
+    login(client, staff)
+    data = websession._serializer(ctx).loads(_cookie(client))
+    assert set(data) == {"s", "c"}
+    with ctx.db.read() as session:
+        stored = session.execute(select(col(DashboardSession.id_hash))).scalars().all()
+    assert len(stored) == 1 and data["s"] not in stored[0]
+
+
 # --- overview ---------------------------------------------------------------------
 
 
@@ -493,20 +577,24 @@ def test_overdue_engagement_shows_days_overdue(client: TestClient, staff: Api, c
     assert re.search(r"\d+ Tage? überfällig", page)
 
 
-def test_a_cookie_is_bound_to_its_key_not_only_its_id(
+def test_a_signed_cookie_without_a_stored_session_is_no_login(
     client: TestClient, staff: Api, ctx: Context
 ) -> None:
-    """After a database reset the same row id can belong to another key: a session made
-    for the old key must not log in as the new one."""
+    """Only a session the server stored logs in: not a cookie signed with the right
+    secret naming an unknown session, nor one of the old format that named the key's
+    row id (after a database reset the same id can belong to another key)."""
     from service.web import session as websession
 
     login(client, staff)
     with ctx.db.read() as session:
         key_id = session.execute(select(col(ApiKey.id))).scalar_one()
     serializer = websession._serializer(ctx)
-    client.cookies.set(
-        websession.COOKIE, serializer.dumps({"k": key_id, "h": "0" * 16, "c": "token"})
-    )
-    assert client.get("/", follow_redirects=False).status_code == 303
-    client.cookies.set(websession.COOKIE, serializer.dumps({"k": key_id, "c": "token"}))
-    assert client.get("/", follow_redirects=False).status_code == 303
+    for forged in (
+        {"s": "made-up", "c": "token"},
+        {"s": "", "c": "token"},
+        {"s": 7, "c": "token"},
+        {"k": key_id, "h": "0" * 16, "c": "token"},
+        {"k": key_id, "c": "token"},
+    ):
+        client.cookies.set(websession.COOKIE, serializer.dumps(forged))
+        assert client.get("/", follow_redirects=False).status_code == 303, forged
