@@ -144,8 +144,11 @@ def queue_invitations(ctx: Context, staff: Api, count: int) -> tuple[int, int]:
     return eid, wid
 
 
-def scheduler_process(ctx: Context, smtp_url: str, cwd: Path) -> subprocess.Popen[bytes]:
-    """`fokus scheduler` (sweeps only) on the test's database, sweeping every second."""
+def scheduler_process(
+    ctx: Context, smtp_url: str, cwd: Path, metrics_port: int | None = None
+) -> subprocess.Popen[bytes]:
+    """`fokus scheduler` (sweeps only) on the test's database, sweeping every second;
+    with `metrics_port`, its /metrics (sweep runs) on that port."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("FOKUS_")},
         "FOKUS_DATABASE_URL": ctx.settings.database_url,
@@ -157,8 +160,9 @@ def scheduler_process(ctx: Context, smtp_url: str, cwd: Path) -> subprocess.Pope
         "FOKUS_SCHEDULER_INTERVAL_SECONDS": "1",
     }
     fokus = Path(sys.executable).parent / "fokus"
+    options = [] if metrics_port is None else ["--metrics-port", str(metrics_port)]
     return subprocess.Popen(
-        [str(fokus), "scheduler"], env=env, cwd=cwd,
+        [str(fokus), "scheduler", *options], env=env, cwd=cwd,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
 
