@@ -8,11 +8,15 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
-from service.clock import MovableClock
+from sqlalchemy import select
+from sqlmodel import col
+
 from service.context import Context
+from service.mail.models import OutboxMessage
 from tests.conftest import BERLIN
 from tests.deadlines.conftest import SUPERVISORS, kinds, outbox
 from tests.support import Api
@@ -45,7 +49,7 @@ def _wait(check: object, what: str, procs: list[subprocess.Popen[str]]) -> None:
 
 
 def test_two_sweeping_processes_queue_each_mail_once(
-    staff: Api, ctx: Context, clock: MovableClock, tmp_path: Path
+    staff: Api, ctx: Context, tmp_path: Path
 ) -> None:
     for i in range(COUNT):
         staff.engagement(municipality=f"Gemeinde {i}", contact_email=f"kontakt{i}@example.org")
@@ -96,4 +100,22 @@ def test_two_sweeping_processes_queue_each_mail_once(
     keys = [m.dedupe_key for m in mails if m.kind in ("reminder", "escalation")]
     assert len(keys) == len(set(keys)) == 3 * COUNT
     assert {m.engagement_id for m in mails if m.kind == "reminder"} == set(range(1, COUNT + 1))
-    assert clock.now() < PHASES[0]  # the test's own clock never moved: the processes swept
+    # the processes swept, each with its clock at the phase's moment: every row they
+    # queued is stamped with one of those moments (the test's own clock stands at START)
+    queued_at = Counter((kind, at.astimezone(UTC)) for kind, at in _created(ctx))
+    assert queued_at == {
+        ("reminder", PHASES[0]): COUNT,
+        ("escalation", PHASES[1]): COUNT,
+        ("escalation", PHASES[2]): COUNT,
+    }
+
+
+def _created(ctx: Context) -> list[tuple[str, datetime]]:
+    """(kind, created_at) of the swept rows; a naive time from the database is UTC."""
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(col(OutboxMessage.kind), col(OutboxMessage.created_at)).where(
+                col(OutboxMessage.kind).in_(("reminder", "escalation"))
+            )
+        ).all()
+    return [(kind, at if at.tzinfo else at.replace(tzinfo=UTC)) for kind, at in rows]

@@ -12,13 +12,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 from sqlmodel import SQLModel
 
 import service.models  # noqa: F401  (every table on the metadata)
 from service.db import Database
 from service.migrate import alembic_config, upgrade
 from tests.postgres import PostgresServer
+from tests.support import wait_until
 
 FOKUS = str(Path(sys.executable).parent / "fokus")
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -90,6 +91,21 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
         db.dispose()
 
 
+def _waiting_for_the_lock(conn: Connection, lock_id: int) -> bool:
+    """Whether another session waits for the advisory lock `lock_id` (a bigint key shows
+    in pg_locks as classid = high, objid = low 32 bits, objsubid = 1)."""
+    waiting = conn.execute(
+        text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND classid = :high AND objid = :low AND objsubid = 1"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ),
+        {"high": lock_id >> 32, "low": lock_id & 0xFFFFFFFF},
+    ).scalar_one()
+    conn.commit()  # a fresh snapshot for the next look
+    return int(waiting) > 0
+
+
 @pytest.mark.postgres
 def test_an_advisory_lock_holder_blocks_a_second_upgrade(
     postgres_server: PostgresServer, tmp_path: Path
@@ -113,8 +129,15 @@ def test_an_advisory_lock_holder_blocks_a_second_upgrade(
                 stderr=subprocess.PIPE,
                 text=True,
             )
-            with pytest.raises(subprocess.TimeoutExpired):
-                proc.wait(timeout=3)
+
+            # the upgrade's session is seen queued behind the holder's lock (pg_locks), not
+            # merely "still running after a while"; and meanwhile it has migrated nothing
+            def queued() -> bool:
+                assert proc.poll() is None, f"did not wait for the lock: {proc.communicate()}"
+                return _waiting_for_the_lock(holder, ADVISORY_LOCK_ID)
+
+            wait_until(queued, timeout=60)
+            assert "alembic_version" not in inspect(holder).get_table_names()
             holder.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": ADVISORY_LOCK_ID})
             holder.commit()
         out, err = proc.communicate(timeout=60)
