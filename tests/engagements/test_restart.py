@@ -57,6 +57,10 @@ def _serving(settings: Settings, cwd: Path) -> Iterator[httpx.Client]:
 
 
 def test_state_history_and_keys_survive_a_restart(settings: Settings, tmp_path: Path) -> None:
+    # as documented: the database is set up first; `apikey create` never creates one
+    subprocess.run(
+        [FOKUS, "db", "upgrade"], cwd=tmp_path, env=_env(settings), capture_output=True, check=True
+    )
     created = subprocess.run(
         [FOKUS, "apikey", "create", "--name", "Lena Vogel", "--role", "staff"],
         cwd=tmp_path,
