@@ -148,6 +148,10 @@ def main() -> None:
             "FOKUS_SECRET_KEY": "bench",
             "FOKUS_LOG_FORMAT": os.environ.get("FOKUS_LOG_FORMAT", "json"),
         }
+        # `apikey create` never creates a database: set it up first
+        subprocess.run(
+            [FOKUS, "db", "upgrade"], cwd=workdir, env=env, capture_output=True, check=True
+        )
         key = (
             subprocess.run(
                 [FOKUS, "apikey", "create", "--name", "Bench", "--role", "staff"],
