@@ -144,16 +144,21 @@ def main() -> None:
         for _ in range(args.requests):
             for case in cases:
                 case.samples.append(case.once())
-        p50 = []
+        p50, fastest = [], []
         for case in cases:
             median = statistics.median(case.samples) * 1000
             p90 = statistics.quantiles(case.samples, n=10)[-1] * 1000
             p50.append(median)
+            fastest.append(min(case.samples) * 1000)
             print(
                 f"GET /api/v1/engagements?limit=100, deadlines {case.label:>18}: "
-                f"p50 {median:8.2f} ms, p90 {p90:8.2f} ms"
+                f"min {fastest[-1]:8.2f} ms, p50 {median:8.2f} ms, p90 {p90:8.2f} ms"
             )
-        print(f"ratio p50 {args.far_year} / next year: {p50[1] / p50[0]:.2f} (goal close to 1)")
+        # min is what the work costs; p50 also carries what else the machine is doing
+        print(
+            f"ratio {args.far_year} / next year: p50 {p50[1] / p50[0]:.2f}, "
+            f"min {fastest[1] / fastest[0]:.2f} (goal close to 1)"
+        )
         if args.profile:
             cases[1].profile()
 
