@@ -15,6 +15,7 @@ from service.auth.keys import Role, create_key
 from service.auth.models import ApiKey
 from service.deps import ReadSession, WriteSession
 from service.errors import NotFound
+from service.openapi import errors
 from service.validation import Id, Name
 
 router = APIRouter(prefix="/api/v1", tags=["api keys"])
@@ -50,7 +51,7 @@ def _public(row: ApiKey) -> dict[str, object]:
     }
 
 
-@router.post("/api-keys", status_code=201, response_model=ApiKeyCreated)
+@router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, responses=errors(403, 422))
 def create_api_key(
     data: ApiKeyCreate, principal: Admin, ctx: Ctx, session: WriteSession
 ) -> ApiKeyCreated:
@@ -58,13 +59,13 @@ def create_api_key(
     return ApiKeyCreated.model_validate({**_public(row), "key": key})
 
 
-@router.get("/api-keys", response_model=list[ApiKeyPublic])
+@router.get("/api-keys", response_model=list[ApiKeyPublic], responses=errors(403))
 def list_api_keys(principal: Admin, session: ReadSession) -> list[ApiKeyPublic]:
     rows = session.exec(select(ApiKey).order_by(col(ApiKey.id))).all()
     return [ApiKeyPublic.model_validate(_public(row)) for row in rows]
 
 
-@router.delete("/api-keys/{key_id}", status_code=204)
+@router.delete("/api-keys/{key_id}", status_code=204, responses=errors(403, 404, 422))
 def revoke_api_key(key_id: Id, principal: Admin, ctx: Ctx, session: WriteSession) -> None:
     """Revocation reaches every replica within the key cache's lifetime (10 s)."""
     row = session.get(ApiKey, key_id)

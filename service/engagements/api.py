@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -22,52 +23,75 @@ from service.engagements.schemas import (
     OverdueItem,
     TransitionRequest,
 )
-from service.validation import Id
+from service.openapi import errors
+from service.validation import LINE_PATTERN, Flag, Id
 from workflows.diagram import mermaid
 from workflows.fokusberatung import FOKUSBERATUNG
 
 router = APIRouter(prefix="/api/v1", tags=["engagements"])
 
-StateFilter = Annotated[
-    str | None, Query(pattern="^(" + "|".join(FOKUSBERATUNG.state_names) + ")$")
-]
-OwnerFilter = Annotated[str | None, Query(max_length=200)]
+Stage = StrEnum("Stage", {name: name for name in FOKUSBERATUNG.state_names})  # type: ignore[misc]
+StateFilter = Annotated[Stage | None, Query()]  # type: ignore[valid-type]
+SearchText = Annotated[str | None, Query(max_length=200, pattern=LINE_PATTERN)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
+_VERSION_CONFLICT = (
+    "expected_version is not the current one (`current_version` says which is), or the "
+    "engagement was changed concurrently."
+)
 
-@router.post("/engagements", status_code=201, response_model=EngagementPublic)
+
+class MermaidResponse(PlainTextResponse):
+    """The process diagram as Mermaid source."""
+
+    media_type = "text/vnd.mermaid"
+
+
+@router.post(
+    "/engagements",
+    status_code=201,
+    response_model=EngagementPublic,
+    responses=errors(403, 422, e422="Invalid input, or not eligible (`detail` names the rule)."),
+)
 def create_engagement(
     data: EngagementCreate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
     return service.public_one(session, ctx, service.create(session, ctx, data).id)  # type: ignore[arg-type]
 
 
-@router.get("/engagements", response_model=EngagementPage)
+@router.get("/engagements", response_model=EngagementPage, responses=errors(422))
 def list_engagements(
     principal: Reader,
     ctx: Ctx,
     session: ReadSession,
     state: StateFilter = None,
-    overdue: bool | None = None,
-    owner: OwnerFilter = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    overdue: Annotated[Flag | None, Query()] = None,
+    owner: SearchText = None,
+    q: SearchText = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> EngagementPage:
-    filters = EngagementFilters(stage=state, owner=owner, overdue=overdue, q=q)
+    stage = state.value if state is not None else None
+    filters = EngagementFilters(stage=stage, owner=owner, overdue=overdue, q=q)
     rows, total = service.list_page(session, ctx, filters, limit=limit, offset=offset)
     return EngagementPage(items=service.public(session, ctx, rows), total=total)
 
 
-@router.get("/engagements/{engagement_id}", response_model=EngagementPublic)
+@router.get(
+    "/engagements/{engagement_id}", response_model=EngagementPublic, responses=errors(404, 422)
+)
 def get_engagement(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> EngagementPublic:
     return service.public_one(session, ctx, engagement_id)
 
 
-@router.patch("/engagements/{engagement_id}", response_model=EngagementPublic)
+@router.patch(
+    "/engagements/{engagement_id}",
+    response_model=EngagementPublic,
+    responses=errors(403, 404, 409, 422, e409=_VERSION_CONFLICT),
+)
 def update_engagement(
     engagement_id: Id, data: EngagementUpdate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
@@ -75,7 +99,20 @@ def update_engagement(
     return service.public_one(session, ctx, engagement_id)
 
 
-@router.post("/engagements/{engagement_id}/transitions", response_model=EngagementPublic)
+@router.post(
+    "/engagements/{engagement_id}/transitions",
+    response_model=EngagementPublic,
+    responses=errors(
+        403,
+        404,
+        409,
+        422,
+        e409="Refused: the trigger is not allowed in this state or a guard refuses it "
+        "(`detail` says why, `allowed_triggers` lists what is allowed now); or "
+        + _VERSION_CONFLICT,
+        e422="Invalid input, or a trigger the engagement's process does not have.",
+    ),
+)
 async def fire_transition(
     engagement_id: Id, data: TransitionRequest, principal: Writer, ctx: Ctx
 ) -> Response:
@@ -93,7 +130,11 @@ async def fire_transition(
     return Response(body, media_type="application/json")
 
 
-@router.get("/engagements/{engagement_id}/history", response_model=list[HistoryPublic])
+@router.get(
+    "/engagements/{engagement_id}/history",
+    response_model=list[HistoryPublic],
+    responses=errors(404, 422),
+)
 def engagement_history(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> list[HistoryPublic]:
@@ -103,7 +144,13 @@ def engagement_history(
     return items
 
 
-@router.patch("/engagements/{engagement_id}/deadline", response_model=EngagementPublic)
+@router.patch(
+    "/engagements/{engagement_id}/deadline",
+    response_model=EngagementPublic,
+    responses=errors(
+        403, 404, 409, 422, e409="A final state has no deadline; or " + _VERSION_CONFLICT
+    ),
+)
 def move_deadline(
     engagement_id: Id, data: DeadlineRequest, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
@@ -111,29 +158,50 @@ def move_deadline(
     return service.public_one(session, ctx, engagement_id)
 
 
-@router.get("/engagements/{engagement_id}/diagram", response_class=PlainTextResponse)
+@router.get(
+    "/engagements/{engagement_id}/diagram",
+    response_class=MermaidResponse,
+    responses={
+        200: {"content": {MermaidResponse.media_type: {"schema": {"type": "string"}}}},
+        **errors(404, 422),
+    },
+)
 def engagement_diagram(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
-) -> PlainTextResponse:
+) -> MermaidResponse:
     engagement = service.get(session, engagement_id)
-    return PlainTextResponse(
-        mermaid(ctx.process, engagement.state), media_type="text/vnd.mermaid; charset=utf-8"
-    )
+    return MermaidResponse(mermaid(ctx.process, engagement.state))
 
 
-@router.get("/overdue", response_model=list[OverdueItem])
+@router.get(
+    "/overdue",
+    response_model=list[OverdueItem],
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "how many overdue engagements match, over all pages",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            }
+        },
+        **errors(422),
+    },
+)
 def overdue_view(
     principal: Reader,
     ctx: Ctx,
     session: ReadSession,
     response: Response,
     state: StateFilter = None,
-    owner: OwnerFilter = None,
+    owner: SearchText = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[OverdueItem]:
+    stage = state.value if state is not None else None
     items, total = service.overdue(
-        session, ctx, state=state, owner=owner, limit=limit, offset=offset
+        session, ctx, state=stage, owner=owner, limit=limit, offset=offset
     )
     response.headers["X-Total-Count"] = str(total)
     return items

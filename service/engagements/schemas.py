@@ -1,13 +1,28 @@
+"""The engagement API's bodies. Each request schema declares in JSON Schema what its
+validators check (service/validation.py), including the rules between fields where JSON
+Schema can say them (`if`/`then`, `anyOf`), so the OpenAPI document is the contract."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.validation import Email, Name, OptionalName, Text, Version
+from service.validation import (
+    Email,
+    LocalDateTime,
+    Name,
+    OptionalName,
+    Reason,
+    Share,
+    Text,
+    Version,
+    not_null,
+)
 from workflows.calendar import FEDERAL_STATES
+from workflows.fokusberatung import FOKUSBERATUNG
 
 FederalState = StrEnum("FederalState", {code: code for code in FEDERAL_STATES})  # type: ignore[misc]
 
@@ -21,23 +36,40 @@ class ApplicantType(StrEnum):
 
 
 MIN_MUNICIPAL_SHARE = 25.0
+Language = Literal["de", "en"]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _eligibility_schema(schema: dict[str, Any]) -> None:
+    """JSON Schema for `_eligibility` below: a municipal company states its share, >= 25 %."""
+    schema["if"] = {
+        "properties": {"applicant_type": {"const": ApplicantType.municipal_company.value}},
+        "required": ["applicant_type"],
+    }
+    schema["then"] = {
+        "properties": {
+            "municipal_share_percent": {"type": "number", "minimum": MIN_MUNICIPAL_SHARE}
+        },
+        "required": ["municipal_share_percent"],
+    }
+
+
 class EngagementCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_eligibility_schema)
+
     municipality: Name
     applicant_type: ApplicantType
     federal_state: FederalState  # type: ignore[valid-type]
-    municipal_share_percent: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = (
-        None
+    municipal_share_percent: Share | None = Field(
+        default=None, description="required for a municipal_company: at least 25"
     )
     contact_name: Name
     contact_email: Email
     owner: OptionalName | None = None
-    language: Annotated[str, Field(pattern="^(de|en)$")] = "de"
+    language: Language = "de"
 
     @model_validator(mode="after")
     def _eligibility(self) -> Self:
@@ -55,7 +87,16 @@ class EngagementCreate(Strict):
         return self
 
 
+def _something_to_change(schema: dict[str, Any]) -> None:
+    not_null("contact_name", "contact_email")(schema)
+    schema["anyOf"] = [{"required": [f]} for f in ("owner", "contact_name", "contact_email")]
+
+
 class EngagementUpdate(Strict):
+    """At least one of owner, contact_name, contact_email; owner null clears it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_something_to_change)
+
     owner: OptionalName | None = None
     contact_name: Name | None = None
     contact_email: Email | None = None
@@ -73,14 +114,23 @@ class EngagementUpdate(Strict):
 
 
 class TransitionRequest(Strict):
-    trigger: Annotated[str, Field(min_length=1, max_length=100)]
+    # the service checks the trigger against the engagement's process and names the known
+    # ones; the document lists them, so a client can see which exist
+    trigger: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=100,
+            json_schema_extra={"enum": list(FOKUSBERATUNG.triggers)},
+        ),
+    ]
     expected_version: Version | None = None
     note: Text | None = None
 
 
 class DeadlineRequest(Strict):
-    due_at: datetime
-    reason: Annotated[Text, Field(min_length=1)]
+    due_at: LocalDateTime
+    reason: Reason
     expected_version: Version | None = None
 
 

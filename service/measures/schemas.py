@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from service.validation import Name, OptionalName, Text
+from service.validation import Name, OptionalName, Percent, PlanDate, Text
 
 
 class ActionArea(StrEnum):
@@ -28,10 +28,9 @@ class MeasureStatus(StrEnum):
     failed = "failed"
 
 
-PlanDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2200, 1, 1))]
-
-
 class MeasureCreate(BaseModel):
+    """planned_end, when given with planned_start, must not be before it (422)."""
+
     model_config = ConfigDict(extra="forbid")
 
     title: Name
@@ -48,11 +47,22 @@ class MeasureCreate(BaseModel):
         return self
 
 
+def _status_or_progress(schema: dict[str, Any]) -> None:
+    """JSON Schema for `_something`: status or progress_percent, not null (null alone
+    leaves the other unchanged)."""
+    schema["anyOf"] = [
+        {"required": ["status"], "properties": {"status": {"type": "string"}}},
+        {"required": ["progress_percent"], "properties": {"progress_percent": {"type": "integer"}}},
+    ]
+
+
 class MeasureUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """status and/or progress_percent; a null one is left as it is."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_status_or_progress)
 
     status: MeasureStatus | None = None
-    progress_percent: Annotated[int, Field(ge=0, le=100)] | None = None
+    progress_percent: Percent | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Self:

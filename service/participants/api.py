@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response
 
 from service.auth.deps import Ctx, Reader, Writer
 from service.deps import ReadSession, WriteSession
+from service.openapi import errors
 from service.participants import service
 from service.participants.schemas import ParticipantCreate, ParticipantPublic
 from service.validation import Id
@@ -19,6 +20,9 @@ def _public(row: object) -> ParticipantPublic:
     "/engagements/{engagement_id}/participants",
     status_code=201,
     response_model=ParticipantPublic,
+    responses=errors(
+        403, 404, 409, 422, e409="Already a participant (`participant_id` is the existing one)."
+    ),
 )
 def add_participant(
     engagement_id: Id, data: ParticipantCreate, principal: Writer, ctx: Ctx, session: WriteSession
@@ -26,14 +30,18 @@ def add_participant(
     return _public(service.create(session, ctx, engagement_id, data))
 
 
-@router.get("/engagements/{engagement_id}/participants", response_model=list[ParticipantPublic])
+@router.get(
+    "/engagements/{engagement_id}/participants",
+    response_model=list[ParticipantPublic],
+    responses=errors(404, 422),
+)
 def list_participants(
     engagement_id: Id, principal: Reader, session: ReadSession
 ) -> list[ParticipantPublic]:
     return [_public(p) for p in service.list_for(session, engagement_id)]
 
 
-@router.delete("/participants/{participant_id}", status_code=204)
+@router.delete("/participants/{participant_id}", status_code=204, responses=errors(403, 404, 422))
 def erase_participant(participant_id: Id, principal: Writer, session: WriteSession) -> Response:
     service.erase(session, participant_id)
     return Response(status_code=204)

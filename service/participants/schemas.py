@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from service.validation import Email, Name, OptionalName
 
@@ -15,7 +15,7 @@ class ParticipantCreate(BaseModel):
     email: Email
     organisation: OptionalName | None = None
     role: OptionalName | None = None
-    language: Annotated[str, Field(pattern="^(de|en)$")] | None = None
+    language: Literal["de", "en"] | None = None
 
 
 class ParticipantPublic(BaseModel):

@@ -668,11 +668,12 @@ def _measure_update(form: dict[str, str], t: dict[str, str]) -> Action:
         if measure is None or measure.engagement_id != eid:
             raise NotFound(f"measure {mid} not found in engagement {eid}")
         progress = form.get("progress_percent", "").strip()
+        number = progress.isascii() and progress.isdigit() and len(progress) < 10
         data = _validate(
             MeasureUpdate,
             {
                 "status": form.get("status") or None,
-                "progress_percent": progress or None,
+                "progress_percent": int(progress) if number else progress or None,
             },
         )
         measures.change(session, ctx, mid, data)

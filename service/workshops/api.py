@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter
+from sqlmodel import Session
 
 from service.auth.deps import Ctx, Reader, Writer
+from service.context import Context
 from service.deps import ReadSession, WriteSession
+from service.errors import Conflict
 from service.mail import invitations
 from service.mail.api import router as messages_router
+from service.openapi import errors
 from service.timeutil import from_client
 from service.validation import Id
 from service.workshops import service
@@ -19,10 +25,14 @@ from service.workshops.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["workshops"])
+_CANCELLED = "The workshop is cancelled."
 
 
 @router.post(
-    "/engagements/{engagement_id}/workshops", status_code=201, response_model=WorkshopPublic
+    "/engagements/{engagement_id}/workshops",
+    status_code=201,
+    response_model=WorkshopPublic,
+    responses=errors(403, 404, 422),
 )
 def add_workshop(
     engagement_id: Id, data: WorkshopCreate, principal: Writer, ctx: Ctx, session: WriteSession
@@ -30,35 +40,79 @@ def add_workshop(
     return service.public(session, ctx, service.create(session, ctx, engagement_id, data))
 
 
-@router.get("/engagements/{engagement_id}/workshops", response_model=list[WorkshopPublic])
+@router.get(
+    "/engagements/{engagement_id}/workshops",
+    response_model=list[WorkshopPublic],
+    responses=errors(404, 422),
+)
 def list_workshops(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> list[WorkshopPublic]:
     return [service.public(session, ctx, w) for w in service.list_for(session, engagement_id)]
 
 
-@router.get("/workshops/{workshop_id}", response_model=WorkshopPublic)
+@router.get("/workshops/{workshop_id}", response_model=WorkshopPublic, responses=errors(404, 422))
 def get_workshop(
     workshop_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> WorkshopPublic:
     return service.public(session, ctx, service.get(session, workshop_id))
 
 
-@router.patch("/workshops/{workshop_id}", response_model=WorkshopPublic)
+@router.patch(
+    "/workshops/{workshop_id}",
+    response_model=WorkshopPublic,
+    responses=errors(
+        403,
+        404,
+        409,
+        422,
+        e409="The workshop is cancelled, or the one time sent would end it before it starts "
+        "(send both to move it).",
+        e422="Invalid input, or ends_at before starts_at.",
+    ),
+)
 def change_workshop(
     workshop_id: Id, data: WorkshopUpdate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> WorkshopPublic:
     """Moves or renames the workshop; invitees get an update (same UID, SEQUENCE + 1)."""
-    changes: dict[str, object] = {}
+    changes: dict[str, datetime | str] = {}
     tz = ctx.settings.tz
     for field in data.model_fields_set:
         value = getattr(data, field)
         changes[field] = from_client(value, tz, field) if field.endswith("_at") else value
+    _check_one_end(session, ctx, workshop_id, changes)
     workshop = invitations.reschedule(session, ctx, workshop_id, changes, principal.name)
     return service.public(session, ctx, workshop)
 
 
-@router.post("/workshops/{workshop_id}/cancel", response_model=WorkshopPublic)
+def _check_one_end(
+    session: Session, ctx: Context, workshop_id: int, changes: dict[str, datetime | str]
+) -> None:
+    """One end moved past the other, stored one: the body is fine on its own but conflicts
+    with the workshop as it is (409). Both ends sent in the wrong order are invalid input
+    (422, from the service)."""
+    sent = {"starts_at", "ends_at"} & changes.keys()
+    if len(sent) != 1:
+        return
+    workshop = service.get(session, workshop_id)
+    starts = changes.get("starts_at", workshop.starts_at)
+    ends = changes.get("ends_at", workshop.ends_at)
+    assert isinstance(starts, datetime) and isinstance(ends, datetime)
+    if ends < starts:
+        (field,) = sent
+        other = "ends_at" if field == "starts_at" else "starts_at"
+        stored = getattr(workshop, other).astimezone(ctx.settings.tz).isoformat()
+        raise Conflict(
+            f"{field} would put the end before the start ({other} is {stored});"
+            " send both times to move the workshop"
+        )
+
+
+@router.post(
+    "/workshops/{workshop_id}/cancel",
+    response_model=WorkshopPublic,
+    responses=errors(403, 404, 422),
+)
 def cancel_workshop(
     workshop_id: Id, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> WorkshopPublic:
@@ -68,7 +122,17 @@ def cancel_workshop(
 
 
 @router.post(
-    "/workshops/{workshop_id}/invitations", status_code=202, response_model=InvitationsQueued
+    "/workshops/{workshop_id}/invitations",
+    status_code=202,
+    response_model=InvitationsQueued,
+    responses=errors(
+        403,
+        404,
+        409,
+        422,
+        e409="The workshop is cancelled or already over.",
+        e422="Invalid input, or a listed participant is not one of the engagement's.",
+    ),
 )
 def invite(
     workshop_id: Id,
@@ -83,7 +147,11 @@ def invite(
     return InvitationsQueued(queued=queued)
 
 
-@router.get("/workshops/{workshop_id}/invitations", response_model=list[InvitationPublic])
+@router.get(
+    "/workshops/{workshop_id}/invitations",
+    response_model=list[InvitationPublic],
+    responses=errors(404, 422),
+)
 def list_invitations(
     workshop_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> list[InvitationPublic]:
@@ -91,4 +159,4 @@ def list_invitations(
 
 
 # GET /api/v1/engagements/{id}/messages (one engagement's outbox), from the mail feature
-router.include_router(messages_router)
+router.include_router(messages_router, responses=errors(404, 422))

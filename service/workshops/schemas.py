@@ -1,19 +1,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.validation import Id, Name
+from service.validation import BodyId, LocalDateTime, Name, not_null
 
 
 class WorkshopCreate(BaseModel):
+    """ends_at must not be before starts_at (422); a workshop in the past may be recorded."""
+
     model_config = ConfigDict(extra="forbid")
 
     title: Name
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: LocalDateTime
+    ends_at: LocalDateTime
     location: Name
 
 
@@ -42,14 +44,20 @@ class WorkshopPublic(BaseModel):
     updated_at: datetime
 
 
-class WorkshopUpdate(BaseModel):
-    """Moving or renaming a workshop; every invitee gets an update with a higher SEQUENCE."""
+def _something_to_change(schema: dict[str, Any]) -> None:
+    not_null("title", "starts_at", "ends_at", "location")(schema)
+    schema["minProperties"] = 1
 
-    model_config = ConfigDict(extra="forbid")
+
+class WorkshopUpdate(BaseModel):
+    """Moving or renaming a workshop; every invitee gets an update with a higher SEQUENCE.
+    At least one field; none may be null; ends_at must not end up before starts_at."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_something_to_change)
 
     title: Name | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: LocalDateTime | None = None
+    ends_at: LocalDateTime | None = None
     location: Name | None = None
 
     @model_validator(mode="after")
@@ -67,7 +75,7 @@ class InvitationRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    participant_ids: Annotated[list[Id], Field(min_length=1, max_length=10_000)] | None = None
+    participant_ids: Annotated[list[BodyId], Field(min_length=1, max_length=10_000)] | None = None
 
 
 class InvitationsQueued(BaseModel):

@@ -181,7 +181,7 @@ def test_the_rsvp_routes_are_in_the_openapi_document(client: TestClient) -> None
     for kind in ("application/json", "application/x-www-form-urlencoded"):
         assert bodies[kind]["schema"]["properties"]["response"]["enum"] == ["accepted", "declined"]
         assert bodies[kind]["schema"]["required"] == ["response"]
-    assert set(answer["responses"]) == {"200", "403", "404", "409", "413", "422"}
+    assert set(answer["responses"]) == {"200", "403", "404", "409", "413", "422", "503"}
     recorded = answer["responses"]["200"]["content"]["application/json"]["schema"]
     assert recorded["properties"]["rsvp"]["enum"] == ["accepted", "declined"]
     for status in ("403", "404", "409", "422"):
