@@ -158,8 +158,8 @@ def invite(
     participant_ids: list[int] | None,
     actor: str,
 ) -> int:
-    """See the module docstring. Raises NotFound (no such workshop), Conflict (cancelled
-    or already over) or Invalid (a participant of another engagement)."""
+    """See the module docstring. Raises NotFound (no such workshop, or a listed
+    participant that is not one of the engagement's) or Conflict (cancelled or over)."""
     workshop = _workshop(session, workshop_id)
     if workshop.cancelled_at is not None:
         raise Conflict(f"workshop {workshop_id} is cancelled; nobody can be invited")
@@ -174,8 +174,8 @@ def invite(
     if participant_ids is not None:
         found = {p.id for p in participants}
         missing = [pid for pid in sorted(set(participant_ids)) if pid not in found]
-        if missing:
-            raise Invalid(
+        if missing:  # well-formed ids that name no participant here: not found (404)
+            raise NotFound(
                 f"participant_ids: {', '.join(map(str, missing))} "
                 f"{'is not a participant' if len(missing) == 1 else 'are not participants'}"
                 f" of engagement {engagement.id}"

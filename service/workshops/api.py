@@ -130,8 +130,8 @@ def cancel_workshop(
         404,
         409,
         422,
+        e404="No such workshop, or a listed participant is not one of the engagement's.",
         e409="The workshop is cancelled or already over.",
-        e422="Invalid input, or a listed participant is not one of the engagement's.",
     ),
 )
 def invite(

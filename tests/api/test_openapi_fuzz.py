@@ -143,9 +143,8 @@ def schemathesis(server: Server, key: str, workdir: Path, *selection: str) -> No
     done = subprocess.run(
         command, cwd=workdir, env=env, capture_output=True, text=True, timeout=400
     )
-    report = done.stdout[-20_000:] + done.stderr[-5_000:]
-    assert done.returncode == 0, report
-    assert " passed" in report and "failure" not in report.split("SUMMARY")[-1], report
+    # any failure, error or failed health check is a non-zero exit, with the report
+    assert done.returncode == 0, done.stdout[-20_000:] + done.stderr[-5_000:]
 
 
 @pytest.mark.timeout(600)

@@ -88,7 +88,7 @@ def test_bad_invitation_requests_are_4xx_naming_the_problem(staff: Api, ctx: Con
     stranger = staff.participant(other, email="fremd@example.org")["id"]
     url = f"/api/v1/workshops/{wid}/invitations"
     cases = [
-        ({"participant_ids": [stranger]}, 422, f"{stranger} is not a participant"),
+        ({"participant_ids": [stranger]}, 404, f"{stranger} is not a participant"),
         ({"participant_ids": ["x"]}, 422, "participant_ids.0"),
         ({"participant_ids": []}, 422, "participant_ids"),
         ({"participant_ids": [0]}, 422, "participant_ids.0"),
