@@ -38,18 +38,18 @@ def _ranges(chars: list[str]) -> str:
     return "".join(parts)
 
 
-_BMP = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
-# what str.strip() removes, and what may never appear in a single line
-WHITESPACE = [c for c in _BMP if c.isspace()]
-_CONTROL = [c for c in _BMP if CONTROL_CHARACTERS.match(c)]
-_CONTROL_IN_TEXT = [c for c in _BMP if _CONTROL_NO_NEWLINE.match(c)]
+# what str.strip() removes (all of it lies in the BMP), and the characters of the two
+# patterns above
+WHITESPACE = [chr(c) for c in range(0x10000) if chr(c).isspace()]
+_CONTROL = [chr(c) for c in [*range(0x20), 0x7F, 0x2028, 0x2029]]
+_CONTROL_IN_TEXT = [chr(c) for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]]
 _LINE = f"[^{_ranges(_CONTROL)}]"
-_INVISIBLE = f"[^{_ranges(_CONTROL + WHITESPACE)}]"
+_VISIBLE = f"[^{_ranges(_CONTROL + WHITESPACE)}]"
 _TEXT = f"[^{_ranges(_CONTROL_IN_TEXT)}]"
 _VISIBLE_TEXT = f"[^{_ranges(_CONTROL_IN_TEXT + WHITESPACE)}]"
 
 # a single line with at least one visible character (surrounding blanks are stripped)
-NAME_PATTERN = f"^{_LINE}*{_INVISIBLE}{_LINE}*$"
+NAME_PATTERN = f"^{_LINE}*{_VISIBLE}{_LINE}*$"
 LINE_PATTERN = f"^{_LINE}*$"
 TEXT_PATTERN = f"^{_TEXT}*$"
 REASON_PATTERN = f"^{_TEXT}*{_VISIBLE_TEXT}{_TEXT}*$"

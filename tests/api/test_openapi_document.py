@@ -192,3 +192,15 @@ def test_times_and_dates_accept_exactly_what_their_schema_allows(value: str) -> 
     assert _accepted(validation.LocalDateTime, value) == allowed, value
     is_date = bool(re.fullmatch(validation.DATE_PATTERN, value))
     assert _accepted(validation.PlanDate, value) == is_date, value
+
+
+def test_the_patterns_character_classes_are_the_validators_own() -> None:
+    everything = [chr(c) for c in range(0x110000)]
+    control = [c for c in everything if validation.CONTROL_CHARACTERS.match(c)]
+    control_in_text = [c for c in everything if validation._CONTROL_NO_NEWLINE.match(c)]
+    blanks = [c for c in everything if c.isspace()]
+    assert (control, control_in_text, blanks) == (
+        validation._CONTROL,
+        validation._CONTROL_IN_TEXT,
+        validation.WHITESPACE,
+    )
