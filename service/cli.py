@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from typing import Annotated
 
 import typer
@@ -127,19 +128,21 @@ def scheduler(
             metrics_port,
             "bearer token required" if ctx.settings.metrics_token else "open",
         )
-    sweeper = Sweeper(ctx)
-    sweeper.start()
-    log.info("fokus scheduler running; SIGTERM or Ctrl-C stops it")
     stopping = False
 
     def _stop(*_args: object) -> None:
-        nonlocal stopping
+        nonlocal stopping  # only a flag: a lock taken in a handler can deadlock
         stopping = True
 
+    # before the sweeps start, so that a SIGTERM at any moment stops gracefully; and a
+    # short sleep, which (unlike signal.pause()) cannot miss a signal that came early
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    sweeper = Sweeper(ctx)
+    sweeper.start()
+    log.info("fokus scheduler running; SIGTERM or Ctrl-C stops it")
     while not stopping:
-        signal.pause()
+        time.sleep(0.2)
     sweeper.stop()
     if metrics is not None:
         metrics.stop()
