@@ -172,11 +172,13 @@ def test_the_real_scheduler_catches_up_on_start_and_a_restart_sends_nothing_agai
         def record(event: JobExecutionEvent, finished: set[str] = finished) -> None:
             finished.add(event.job_id)
 
+        def ran_all(finished: set[str] = finished) -> bool:
+            return finished >= {s.name for s in SWEEPS}
+
         sweeper.scheduler.add_listener(record, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         sweeper.start()
         try:
-            # every sweep ran to its end once (a stop cuts a running sweep short)
-            wait_until(lambda finished=finished: finished >= {s.name for s in SWEEPS})
+            wait_until(ran_all)  # each sweep ran to its end once (a stop cuts one short)
         finally:
             sweeper.stop()
             fresh.db.dispose()

@@ -23,7 +23,7 @@ from sqlmodel import col
 from service.context import Context
 from service.mail import dispatch as dispatcher
 from service.mail.models import OutboxMessage
-from service.mail.transport import SendError, recipient
+from service.mail.transport import SendError, build_message, recipient
 from tests.support import Api, SmtpSink, _Handler
 
 UMLAUT_LOCAL = "jörg@bücher.de"  # non-ASCII local part (and domain)
@@ -154,14 +154,13 @@ def test_a_message_that_cannot_be_built_fails_alone(
     """Whatever goes wrong with one message, also what nobody foresaw, is that message's
     failure, not the run's."""
     _invite(staff, [_ordinary(n) for n in range(5)])
-    build = dispatcher.build_message
 
     def broken_for_one(row: Any, settings: Any) -> Any:
         if row.to_addr.endswith(f"<{_ordinary(1)}>"):
             raise RuntimeError("a defect nobody foresaw")
-        return build(row, settings)
+        return build_message(row, settings)
 
-    monkeypatch.setattr(dispatcher, "build_message", broken_for_one)
+    monkeypatch.setattr("service.mail.dispatch.build_message", broken_for_one)
 
     result = dispatcher.dispatch(ctx)
 
