@@ -4,10 +4,13 @@ for a job that itself waits for the scheduler (issue 9: a hang on SIGTERM)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import select
 from sqlmodel import col
@@ -16,9 +19,9 @@ from service.context import Context
 from service.mail.dispatch import claim, worker_id
 from service.mail.jobs import SWEEPS as MAIL_SWEEPS
 from service.mail.models import OutboxMessage
-from service.scheduling import Sweeper
+from service.scheduling import LOOP_STOP_SECONDS, Sweeper
 from service.sweep import Sweep
-from tests.support import Api, wait_until
+from tests.support import Api, free_port, wait_until
 
 
 def _claims(ctx: Context) -> list[tuple[str | None, str]]:
@@ -94,3 +97,49 @@ def test_stopping_while_a_running_sweep_reports_queued_mail_does_not_hang(
     assert reported.is_set()
     assert time.monotonic() - started < 10
     assert not sweeper.scheduler.running
+
+
+class _StalledServer:
+    """An SMTP handler that accepts the connection and then never answers DATA."""
+
+    def __init__(self) -> None:
+        self.in_data = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, _server: Any, _session: Any, _envelope: Any) -> str:
+        self.in_data.set()
+        while not self.release.is_set():
+            await asyncio.sleep(0.05)
+        return "250 OK"
+
+
+@pytest.mark.sqlite_only
+def test_a_mail_server_that_stalls_does_not_hold_up_the_stop(staff: Api, ctx: Context) -> None:
+    """The dispatcher is handing a message to a server that does not answer (the SMTP
+    timeout is 30 s): stop() waits a bounded time, then hands the claims back, so that
+    SIGTERM still ends the process within 10 s. That message may go out once more."""
+    eid = staff.engagement()["id"]
+    staff.participant(eid)
+    staff.ok(staff.fire(eid, "approve"))  # queues a stage notice
+    server = _StalledServer()
+    port = free_port()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    stalled = Context.from_settings(
+        ctx.settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{port}"}), clock=ctx.clock
+    )
+    sweeper = Sweeper(stalled)
+    sweeper.sweeps = list(MAIL_SWEEPS)
+    try:
+        sweeper.start()
+        assert server.in_data.wait(10)
+        started = time.monotonic()
+        sweeper.stop()
+        elapsed = time.monotonic() - started
+    finally:
+        server.release.set()
+        controller.stop()
+        stalled.db.dispose()
+    assert LOOP_STOP_SECONDS - 0.5 < elapsed < LOOP_STOP_SECONDS + 2
+    claims = _claims(ctx)
+    assert claims and all(by is None for by, status in claims if status == "queued")
