@@ -26,6 +26,7 @@ from service.observability.http import ObservabilityMiddleware
 from service.observability.transitions import install_transition_counter
 from service.participants.api import router as participants_router
 from service.paths import templates_dir
+from service.processes.api import router as processes_router
 from service.web.routes import router as web_router
 from service.workshops.api import router as workshops_router
 
@@ -77,6 +78,7 @@ def create_app(
         participants_router,
         workshops_router,
         measures_router,
+        processes_router,
         rsvp_router,
         api_keys_router,
         web_router,

@@ -26,7 +26,9 @@ cli = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP)
 apikey_cli = typer.Typer(no_args_is_help=True, help="API keys")
 db_cli = typer.Typer(no_args_is_help=True, help="database")
 cli.add_typer(apikey_cli, name="apikey")
+process_cli = typer.Typer(no_args_is_help=True, help="processes and their versions")
 cli.add_typer(db_cli, name="db")
+cli.add_typer(process_cli, name="process")
 
 
 def _settings() -> Settings:
@@ -191,6 +193,63 @@ def demo(
     typer.echo(summary)
     if engagements:
         typer.echo(load_bulk(ctx, engagements))
+
+
+@process_cli.command("list")
+def process_list() -> None:
+    """Every registered process and its versions, with how many engagements run each."""
+    from service.processes.migration import engagements_per_version
+
+    ctx = _context(may_create=False)
+    counts = engagements_per_version(ctx)
+    for process in ctx.registry.all():
+        latest = process is ctx.registry.latest(process.name)
+        count = counts.get((process.name, process.version), 0)
+        typer.echo(
+            f"{process.name} v{process.version}{' (latest)' if latest else ''}: "
+            f"{process.title_de}; {count} engagements"
+        )
+
+
+@process_cli.command("migrate")
+def process_migrate(
+    name: Annotated[str, typer.Argument(help="the process, e.g. fokusberatung")],
+    from_version: Annotated[int, typer.Option("--from", min=1, help="version to move from")],
+    to_version: Annotated[int, typer.Option("--to", min=1, help="version to move to")],
+    mapping: Annotated[
+        list[str] | None, typer.Option("--map", help="OLD=NEW for a renamed stage; repeatable")
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="really migrate (default: a dry run)")
+    ] = False,
+) -> None:
+    """Moves the engagements on one version of a process to another; a dry run unless
+    --apply. Each engagement changes in its own transaction, with a history entry."""
+    from service.errors import DomainError
+    from service.processes import migration
+
+    state_map: dict[str, str] = {}
+    for item in mapping or []:
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            typer.echo(f"--map {item!r}: expected OLD=NEW", err=True)
+            raise typer.Exit(2)
+        state_map[old.strip()] = new.strip()
+    ctx = _context(may_create=False)
+    try:
+        plan = migration.plan(ctx, name, from_version, to_version, state_map)
+    except DomainError as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(2) from None
+    result = migration.run(ctx, plan, engagement_ids=None, dry_run=not apply, actor="fokus cli")
+    verb = "migrated" if apply else "would migrate"
+    typer.echo(
+        f"{verb} {len(result.migrated)} engagements from {plan.source.key} to {plan.target.key}"
+    )
+    for refusal in result.refused:
+        typer.echo(f"refused {refusal['id']}: {refusal['reason']}")
+    if not apply:
+        typer.echo("dry run: nothing changed; add --apply to migrate")
 
 
 def main() -> None:

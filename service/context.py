@@ -1,6 +1,6 @@
-"""What every use case needs, built once per process: settings, database, clock, process,
-and the two signals between request handlers, sweeps and the sweeper (`mail_wakeup`,
-`stopping`)."""
+"""What every use case needs, built once per process: settings, database, clock, the
+registry of processes (each engagement runs on its own process version), and the two
+signals between request handlers, sweeps and the sweeper (`mail_wakeup`, `stopping`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from functools import cached_property
 
 from service.clock import Clock, SystemClock
 from service.db import Database
+from service.engagements.facts import check_known
 from service.settings import Settings
 from workflows.definition import Process
 from workflows.engine import Engine
-from workflows.fokusberatung import FOKUSBERATUNG
+from workflows.registry import Registry, default_registry
 
 
 @dataclass
@@ -21,7 +22,7 @@ class Context:
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=SystemClock)
-    process: Process = FOKUSBERATUNG
+    registry: Registry = field(default_factory=default_registry)
     # set by mail_queued(); the dispatcher loop (service/scheduling.py) waits on it
     mail_wakeup: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
     # set while the sweeper stops: long sweeps return early, the rest is due next start
@@ -35,16 +36,43 @@ class Context:
         dispatcher in this process (`--no-scheduler`) nobody waits and nothing happens."""
         self.mail_wakeup.set()
 
+    def __post_init__(self) -> None:
+        check_known(name for process in self.registry.all() for name in process.facts)
+        if not self.registry.knows(self.settings.default_process):
+            raise ValueError(
+                f"FOKUS_DEFAULT_PROCESS: unknown process {self.settings.default_process!r}; "
+                f"known: {', '.join(self.registry.names())}"
+            )
+
+    @property
+    def process(self) -> Process:
+        """The latest version of the default process (`GET /api/v1/workflow`, new
+        engagements that name none)."""
+        return self.registry.latest(self.settings.default_process)
+
+    def process_of(self, name: str, version: int) -> Process:
+        return self.registry.get(name, version)
+
+    def engine_of(self, name: str, version: int) -> Engine:
+        return self.registry.engine(name, version)
+
     @cached_property
-    def engine(self) -> Engine:
-        return Engine(self.process)
+    def fact_names(self) -> tuple[str, ...]:
+        """Every fact any registered process reads: loaded together with an engagement
+        in one query, whatever its process."""
+        return tuple(sorted({n for p in self.registry.all() for n in p.facts}))
 
     @cached_property
     def secret_key(self) -> str:
         return self.settings.resolved_secret_key()
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Context:
+    def from_settings(
+        cls, settings: Settings, clock: Clock | None = None, registry: Registry | None = None
+    ) -> Context:
         return cls(
-            settings=settings, db=Database(settings.database_url), clock=clock or SystemClock()
+            settings=settings,
+            db=Database(settings.database_url),
+            clock=clock or SystemClock(),
+            registry=registry or default_registry(),
         )

@@ -109,7 +109,8 @@ def load_bulk(ctx: Context, count: int, *, seed: int = 7, batch: int = 5_000) ->
     rng = random.Random(seed)
     now = ctx.clock.now()
     settings = ctx.settings
-    states = ctx.process.active_states
+    process = ctx.process
+    states = process.active_states
     codes = list(FEDERAL_STATES)
     owners = [f"Referent {i}" for i in range(1, 21)]
     period = timedelta(days=settings.funding_period_months * 30)
@@ -133,10 +134,13 @@ def load_bulk(ctx: Context, count: int, *, seed: int = 7, batch: int = 5_000) ->
                     "contact_email": f"kontakt{i + 1}@example.org",
                     "language": "de",
                     "owner": rng.choice(owners),
+                    "process": process.name,
+                    "process_version": process.version,
                     "state": state,
                     "version": 1,
                     "stage_entered_at": entered,
                     **schedule.deadline_fields(due, code, settings, now),
+                    "funding_starts_at": None if ends is None else entered,
                     "funding_ends_at": ends,
                     "next_funding_warning_at": (
                         None if ends is None else schedule.next_funding_warning(ends, 0)

@@ -17,7 +17,8 @@ from pydantic_settings import SettingsError as SourceError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from workflows.fokusberatung import FOKUSBERATUNG
+from workflows.definition import Process
+from workflows.registry import default_registry
 
 DEFAULT_DATABASE_URL = "sqlite:///var/fokus.db"
 DATABASE_URL_HINT = (
@@ -41,7 +42,9 @@ class Settings(BaseSettings):
     funding_period_months: int = Field(18, ge=1, le=120)
     reminder_working_days: int = Field(5, ge=0, le=120)
     metrics_token: str | None = None
+    # {"stage": days} for that stage in every process, {"process.stage": days} for one
     stage_deadline_working_days: dict[str, int] = Field(default_factory=dict)
+    default_process: str = Field("fokusberatung", min_length=1, max_length=40)
     language: Literal["de", "en"] = "de"
     var_dir: Path = Path("var")
     max_body_bytes: int = Field(1_000_000, ge=1024)
@@ -126,10 +129,17 @@ class Settings(BaseSettings):
     @field_validator("stage_deadline_working_days")
     @classmethod
     def _check_deadlines(cls, value: dict[str, int]) -> dict[str, int]:
-        active = FOKUSBERATUNG.active_states
+        active = {
+            name
+            for process in default_registry().all()
+            for stage in process.active_states
+            for name in (stage, f"{process.name}.{stage}")
+        }
         for stage, days in value.items():
             if stage not in active:
-                raise ValueError(f"{stage!r} is not an active stage ({', '.join(active)})")
+                raise ValueError(
+                    f"{stage!r} is not an active stage of any process ({', '.join(sorted(active))})"
+                )
             if not 1 <= days <= 1000:
                 raise ValueError(f"{stage}: working days must be 1..1000")
         return value
@@ -165,10 +175,14 @@ class Settings(BaseSettings):
         query = f"?{parts.query}" if parts.query else ""
         return f"SMTP {parts.scheme}://{login}{parts.hostname}{port}{query}"
 
-    def deadline_working_days(self, stage: str) -> int | None:
-        if stage in self.stage_deadline_working_days:
-            return self.stage_deadline_working_days[stage]
-        return FOKUSBERATUNG.stage(stage).deadline_working_days
+    def deadline_working_days(self, process: Process, stage: str) -> int | None:
+        """The operator's override for this process's stage, else for the stage name in
+        every process, else the process's own target."""
+        overrides = self.stage_deadline_working_days
+        for key in (f"{process.name}.{stage}", stage):
+            if key in overrides and not process.is_final(stage):
+                return overrides[key]
+        return process.stage(stage).deadline_working_days
 
     def resolved_secret_key(self) -> str:
         """FOKUS_SECRET_KEY, or one generated once into var/ and kept there."""

@@ -13,7 +13,7 @@ from pydantic.fields import FieldInfo
 
 from service.settings import Settings
 from workflows.diagram import mermaid
-from workflows.fokusberatung import FOKUSBERATUNG
+from workflows.registry import default_registry
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -24,7 +24,7 @@ def test_the_readme_diagram_is_generated_from_the_definition() -> None:
         r"<!-- diagram:start -->\n```mermaid\n(.*?)```\n<!-- diagram:end -->", text, re.S
     )
     assert block is not None, "README.md lost its diagram markers"
-    assert block.group(1) == mermaid(FOKUSBERATUNG), (
+    assert block.group(1) == mermaid(default_registry().latest("fokusberatung")), (
         "README.md diagram is out of date: paste the output of `python -m workflows.diagram`"
     )
 

@@ -27,6 +27,10 @@ def mermaid(process: Process, current: str | None = None) -> str:
 
 
 if __name__ == "__main__":  # python -m workflows.diagram: the README's block
-    from workflows.fokusberatung import FOKUSBERATUNG
+    import sys
 
-    print(mermaid(FOKUSBERATUNG), end="")
+    from workflows.registry import default_registry
+
+    registry = default_registry()
+    name = sys.argv[1] if len(sys.argv) > 1 else "fokusberatung"
+    print(mermaid(registry.latest(name)), end="")

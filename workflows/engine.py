@@ -10,34 +10,51 @@ returns False and a refused request must be told why.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from transitions import Machine
 
-from workflows.definition import Process, Snapshot, Step
+from workflows.definition import Guard, Process, Step
 
 logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
 @dataclass
-class Facts:
-    """A plain snapshot of one engagement; the only thing the machine ever touches."""
+class Facts(Mapping[str, Any]):
+    """A plain snapshot of one engagement: its state and the named facts its guards
+    read. The only thing the machine ever touches (it sets `state`)."""
 
     state: str
-    participant_count: int = 0
-    ended_workshop_count: int = 0
-    measure_count: int = 0
-    started_measure_count: int = 0
+    named: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.named[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.named)
+
+    def __len__(self) -> int:
+        return len(self.named)
+
+    def moved_to(self, state: str) -> Facts:
+        return Facts(state=state, named=self.named)
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a trigger may not fire now."""
+    """Why a trigger may not fire now; `reason` in English for API clients, the failed
+    guards carry their German and English reasons for people."""
 
     reason: str
-    failed_guards: tuple[str, ...] = ()
+    failed_guards: tuple[Guard, ...] = ()
     wrong_state: bool = False
+
+    def reason_in(self, language: str) -> str:
+        if self.failed_guards:
+            return " ".join(g.reason(language) for g in self.failed_guards)
+        return self.reason
 
 
 @dataclass(frozen=True)
@@ -71,7 +88,7 @@ class Engine:
                     "trigger": step.trigger,
                     "source": list(step.source),
                     "dest": step.dest,
-                    "conditions": [_condition(g.check) for g in step.guards],
+                    "conditions": [_condition(g) for g in step.guards],
                 }
             )
         self._machine = Machine(
@@ -83,7 +100,7 @@ class Engine:
             auto_transitions=False,
         )
 
-    def refusal(self, facts: Snapshot, trigger: str) -> Refusal | None:
+    def refusal(self, facts: Facts, trigger: str) -> Refusal | None:
         """None if `trigger` would succeed on `facts`, else the reason it would not."""
         if trigger not in self.process.triggers:
             raise UnknownTrigger(trigger)
@@ -104,19 +121,19 @@ class Engine:
                 f"it applies only in: {', '.join(sources)}",
                 wrong_state=True,
             )
-        failed = [g for g in steps[0].guards if not g.check(facts)]
+        failed = tuple(g for g in steps[0].guards if not g.holds(facts))
         if failed:
             return Refusal(
-                f"'{trigger}' refused: " + "; ".join(g.reason for g in failed),
-                failed_guards=tuple(g.name for g in failed),
+                f"'{trigger}' refused: " + "; ".join(g.reason_en for g in failed),
+                failed_guards=failed,
             )
         return None
 
-    def allowed_triggers(self, facts: Snapshot) -> list[str]:
+    def allowed_triggers(self, facts: Facts) -> list[str]:
         return [
             step.trigger
             for step in self.process.steps_from(facts.state)
-            if all(g.check(facts) for g in step.guards)
+            if all(g.holds(facts) for g in step.guards)
         ]
 
     def fire(self, facts: Facts, trigger: str) -> Outcome:
@@ -134,8 +151,8 @@ class Engine:
         return Outcome(step=step, from_state=from_state, to_state=facts.state)
 
 
-def _condition(check: Any) -> Any:
+def _condition(guard: Guard) -> Any:
     def condition(event: Any) -> bool:
-        return bool(check(event.model))
+        return guard.holds(event.model)
 
     return condition

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -20,18 +19,34 @@ from service.engagements.schemas import (
     EngagementPublic,
     EngagementUpdate,
     HistoryPublic,
+    MilestonePublic,
     OverdueItem,
     TransitionRequest,
 )
 from service.openapi import errors
+from service.processes.presenters import process_as_data
 from service.validation import LINE_PATTERN, Flag, Id
 from workflows.diagram import mermaid
-from workflows.fokusberatung import FOKUSBERATUNG
+from workflows.registry import default_registry
 
 router = APIRouter(prefix="/api/v1", tags=["engagements"])
 
-Stage = StrEnum("Stage", {name: name for name in FOKUSBERATUNG.state_names})  # type: ignore[misc]
-StateFilter = Annotated[Stage | None, Query()]  # type: ignore[valid-type]
+# names differ per process: the document lists those of the built-in processes; the
+# route checks against the processes this server knows (an unknown name is a 422)
+_NAME_PATTERN = "^[a-z][a-z0-9_]*$"
+_BUILT_IN = default_registry()
+StateFilter = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        pattern=_NAME_PATTERN,
+        json_schema_extra={"enum": sorted({s for p in _BUILT_IN.all() for s in p.state_names})},
+    ),
+]
+ProcessFilter = Annotated[
+    str | None,
+    Query(max_length=40, pattern=_NAME_PATTERN, json_schema_extra={"enum": _BUILT_IN.names()}),
+]
 SearchText = Annotated[str | None, Query(max_length=200, pattern=LINE_PATTERN)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
@@ -66,14 +81,15 @@ def list_engagements(
     ctx: Ctx,
     session: ReadSession,
     state: StateFilter = None,
+    process: ProcessFilter = None,
     overdue: Annotated[Flag | None, Query()] = None,
     owner: SearchText = None,
     q: SearchText = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> EngagementPage:
-    stage = state.value if state is not None else None
-    filters = EngagementFilters(stage=stage, owner=owner, overdue=overdue, q=q)
+    service.check_filter_names(ctx, state=state, process=process)
+    filters = EngagementFilters(stage=state, process=process, owner=owner, overdue=overdue, q=q)
     rows, total = service.list_page(session, ctx, filters, limit=limit, offset=offset)
     return EngagementPage(items=service.public(session, ctx, rows), total=total)
 
@@ -170,7 +186,8 @@ def engagement_diagram(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> MermaidResponse:
     engagement = service.get(session, engagement_id)
-    return MermaidResponse(mermaid(ctx.process, engagement.state))
+    process = service.definition(ctx, engagement)
+    return MermaidResponse(mermaid(process, engagement.state))
 
 
 @router.get(
@@ -199,41 +216,27 @@ def overdue_view(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[OverdueItem]:
-    stage = state.value if state is not None else None
+    service.check_filter_names(ctx, state=state, process=None)
     items, total = service.overdue(
-        session, ctx, state=stage, owner=owner, limit=limit, offset=offset
+        session, ctx, state=state, owner=owner, limit=limit, offset=offset
     )
     response.headers["X-Total-Count"] = str(total)
     return items
 
 
+@router.get("/engagements/{engagement_id}/milestones", response_model=list[MilestonePublic])
+def engagement_milestones(
+    engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
+) -> list[MilestonePublic]:
+    return service.milestones(session, ctx, engagement_id)
+
+
 @router.get("/workflow")
 def workflow(principal: Reader, ctx: Ctx) -> dict[str, object]:
+    """The default process at its latest version (kept from the first release; the
+    processes themselves are under /api/v1/processes)."""
     process = ctx.process
     return {
-        "name": process.name,
-        "initial": process.initial,
-        "states": [
-            {
-                "name": stage.name,
-                "label_de": stage.label_de,
-                "label_en": stage.label_en,
-                "final": stage.final,
-                "deadline_working_days": ctx.settings.deadline_working_days(stage.name),
-            }
-            for stage in process.stages
-        ],
-        "transitions": [
-            {
-                "trigger": step.trigger,
-                "from": list(step.source),
-                "to": step.dest,
-                "guards": [{"name": g.name, "description": g.reason} for g in step.guards],
-                "label_de": step.label_de,
-                "label_en": step.label_en,
-            }
-            for step in process.steps
-        ],
-        "final_states": process.final_states,
+        **process_as_data(process, ctx.settings),
         "mermaid": mermaid(process),
     }

@@ -1,9 +1,17 @@
-"""Loads the plain facts the process guards look at, for one or many engagements, in
-a fixed number of queries (not one per engagement)."""
+"""The named facts that process guards read, one loader per fact name.
+
+A loader turns an engagement id (a bound parameter or a column) and "now" into a scalar
+SQL expression, so an engagement and all its facts come back in one query, and a page
+of engagements with theirs in one more. A process may use any fact named here; a new
+guard over an existing fact needs no change in this module (CONTRIBUTING.md: "add a
+guard over a new fact" is the only recipe that touches it).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, select
@@ -18,90 +26,91 @@ from workflows.engine import Facts
 
 STARTED_STATUSES = ("in_progress", "completed")
 
-
-def load_facts(session: Session, states: dict[int, str], now: datetime) -> dict[int, Facts]:
-    """`states` maps engagement id to current state; returns their facts."""
-    facts = {eid: Facts(state=state) for eid, state in states.items()}
-    if not facts:
-        return facts
-    ids = list(facts)
-    participant_eid = col(Participant.engagement_id)
-    for eid, count in session.execute(
-        select(participant_eid, func.count())
-        .where(participant_eid.in_(ids))
-        .group_by(participant_eid)
-    ):
-        facts[eid].participant_count = count
-    workshop_eid = col(Workshop.engagement_id)
-    for eid, count in session.execute(
-        select(workshop_eid, func.count())
-        .where(
-            workshop_eid.in_(ids),
-            col(Workshop.ends_at) <= now,
-            col(Workshop.cancelled_at).is_(None),
-        )
-        .group_by(workshop_eid)
-    ):
-        facts[eid].ended_workshop_count = count
-    measure_eid = col(Measure.engagement_id)
-    started = func.sum(case((col(Measure.status).in_(STARTED_STATUSES), 1), else_=0))
-    for eid, total, started_count in session.execute(
-        select(measure_eid, func.count(), started).where(measure_eid.in_(ids)).group_by(measure_eid)
-    ):
-        facts[eid].measure_count = total
-        facts[eid].started_measure_count = int(started_count or 0)
-    return facts
+# (engagement id expression, now) -> scalar subquery
+Loader = Callable[[Any, Any], Any]
 
 
-def _counts_for_one(engagement_id: Any, now: Any) -> list[Any]:
-    """The four guard counts of one engagement as scalar subqueries, so that the
-    engagement and its facts come back in one round trip."""
-    started = func.sum(case((col(Measure.status).in_(STARTED_STATUSES), 1), else_=0))
-    return [
-        select(func.count())
-        .where(col(Participant.engagement_id) == engagement_id)
-        .scalar_subquery()
-        .label("participant_count"),
+def _participant_count(eid: Any, _now: Any) -> Any:
+    return select(func.count()).where(col(Participant.engagement_id) == eid).scalar_subquery()
+
+
+def _ended_workshop_count(eid: Any, now: Any) -> Any:
+    return (
         select(func.count())
         .where(
-            col(Workshop.engagement_id) == engagement_id,
+            col(Workshop.engagement_id) == eid,
             col(Workshop.ends_at) <= now,
             col(Workshop.cancelled_at).is_(None),
         )
         .scalar_subquery()
-        .label("ended_workshop_count"),
-        select(func.count())
-        .where(col(Measure.engagement_id) == engagement_id)
-        .scalar_subquery()
-        .label("measure_count"),
-        select(started)
-        .where(col(Measure.engagement_id) == engagement_id)
-        .scalar_subquery()
-        .label("started_measure_count"),
-    ]
+    )
 
 
-# built once: SQLAlchemy then reuses the compiled statement from its cache
-# populate_existing: several transitions of one group commit share a session, and each
-# must see the row as the previous one left it
-_ONE = (
-    select(Engagement, *_counts_for_one(bindparam("eid"), bindparam("now")))
-    .where(col(Engagement.id) == bindparam("eid"))
-    .execution_options(populate_existing=True)
-)
+def _measure_count(eid: Any, _now: Any) -> Any:
+    return select(func.count()).where(col(Measure.engagement_id) == eid).scalar_subquery()
 
 
-def load_one(session: Session, engagement_id: int, now: datetime) -> tuple[Engagement, Facts]:
-    """One engagement and its facts in one query (the transition's hot path)."""
-    row = session.execute(_ONE, {"eid": engagement_id, "now": now}).first()
+def _started_measure_count(eid: Any, _now: Any) -> Any:
+    started = func.coalesce(
+        func.sum(case((col(Measure.status).in_(STARTED_STATUSES), 1), else_=0)), 0
+    )
+    return select(started).where(col(Measure.engagement_id) == eid).scalar_subquery()
+
+
+LOADERS: dict[str, Loader] = {
+    "participant_count": _participant_count,
+    "ended_workshop_count": _ended_workshop_count,
+    "measure_count": _measure_count,
+    "started_measure_count": _started_measure_count,
+}
+
+
+def check_known(names: Iterable[str]) -> None:
+    """Refuses a process that reads a fact nobody loads (at start-up, not mid-request)."""
+    unknown = sorted(set(names) - set(LOADERS))
+    if unknown:
+        raise ValueError(
+            f"no loader for the fact(s) {', '.join(unknown)}; known: {', '.join(sorted(LOADERS))}"
+        )
+
+
+@lru_cache(maxsize=32)
+def _one_statement(names: tuple[str, ...]) -> Any:
+    """Built once per set of facts: SQLAlchemy then reuses the compiled statement.
+    populate_existing: several transitions of one group commit share a session, and each
+    must see the row as the previous one left it."""
+    eid: Any = bindparam("eid")
+    now: Any = bindparam("now")
+    return (
+        select(Engagement, *(LOADERS[name](eid, now).label(name) for name in names))
+        .where(col(Engagement.id) == eid)
+        .execution_options(populate_existing=True)
+    )
+
+
+def load_one(
+    session: Session, engagement_id: int, now: datetime, names: tuple[str, ...]
+) -> tuple[Engagement, Facts]:
+    """One engagement and the named facts in one query (the transition's hot path)."""
+    row = session.execute(_one_statement(names), {"eid": engagement_id, "now": now}).first()
     if row is None:
         raise NotFound(f"engagement {engagement_id} not found")
-    engagement, participants, workshops, measures, started = row
-    facts = Facts(
-        state=engagement.state,
-        participant_count=participants or 0,
-        ended_workshop_count=workshops or 0,
-        measure_count=measures or 0,
-        started_measure_count=int(started or 0),
-    )
-    return engagement, facts
+    engagement = row[0]
+    values = {name: row[i + 1] or 0 for i, name in enumerate(names)}
+    return engagement, Facts(state=engagement.state, named=values)
+
+
+def load_facts(
+    session: Session, states: dict[int, str], now: datetime, names: tuple[str, ...]
+) -> dict[int, Facts]:
+    """`states` maps engagement id to current state; their facts in one query."""
+    facts = {eid: Facts(state=state) for eid, state in states.items()}
+    if not facts or not names:
+        return facts
+    engagement_id = col(Engagement.id)
+    query = select(
+        engagement_id, *(LOADERS[name](engagement_id, now).label(name) for name in names)
+    ).where(engagement_id.in_(list(facts)))
+    for eid, *values in session.execute(query):
+        facts[eid].named.update({n: value or 0 for n, value in zip(names, values, strict=True)})
+    return facts

@@ -16,6 +16,7 @@ from service.engagements.models import Engagement
 @dataclass(frozen=True)
 class EngagementFilters:
     stage: str | None = None
+    process: str | None = None
     owner: str | None = None
     overdue: bool | None = None
     q: str | None = None  # part of the municipality's name, any case
@@ -23,6 +24,8 @@ class EngagementFilters:
     def where(self, query: Any, now: datetime, *, with_stage: bool = True) -> Any:
         if with_stage and self.stage is not None:
             query = query.where(col(Engagement.state) == self.stage)
+        if self.process is not None:
+            query = query.where(col(Engagement.process) == self.process)
         if self.owner is not None:
             query = query.where(col(Engagement.owner) == self.owner)
         if self.q:

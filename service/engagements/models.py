@@ -14,6 +14,7 @@ class Engagement(SQLModel, table=True):
         Index("ix_engagements_reminder", "reminder_at"),
         Index("ix_engagements_escalation", "next_escalation_at"),
         Index("ix_engagements_funding_warning", "next_funding_warning_at"),
+        Index("ix_engagements_process", "process", "process_version", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -25,10 +26,14 @@ class Engagement(SQLModel, table=True):
     contact_email: str = Field(max_length=254)
     language: str = Field(default="de", max_length=2)
     owner: str | None = Field(default=None, max_length=200, index=True)
+    # the process definition this engagement runs on, kept until it is migrated
+    process: str = Field(default="fokusberatung", max_length=40)
+    process_version: int = 1
     state: str = Field(max_length=40)
     version: int = 1
     stage_entered_at: datetime
     stage_due_at: datetime | None = None
+    funding_starts_at: datetime | None = None
     funding_ends_at: datetime | None = None
     # scheduler bookkeeping: the next due instant of each sweep, cleared once done
     reminder_at: datetime | None = None
@@ -45,7 +50,7 @@ class HistoryEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagements.id", index=True, ondelete="CASCADE")
-    kind: str = Field(max_length=20)  # transition | update | deadline
+    kind: str = Field(max_length=20)  # transition | update | deadline | migrate
     from_state: str | None = Field(default=None, max_length=40)
     to_state: str | None = Field(default=None, max_length=40)
     trigger: str | None = Field(default=None, max_length=40)

@@ -32,6 +32,7 @@ from service.context import Context
 from service.engagements import schedule
 from service.engagements.facts import STARTED_STATUSES
 from service.engagements.models import Engagement
+from service.engagements.service import definition
 from service.mail.common import common_context
 from service.mail.outbox import address, enqueue
 from service.mail.render import render
@@ -92,9 +93,12 @@ def _same(column: Any, value: datetime | None) -> ColumnElement[bool]:
     return col(column).is_(None) if value is None else col(column) == value
 
 
-def _stage_label(ctx: Context, state: str, language: str) -> str:
-    stage = ctx.process.stage(state)
-    return stage.label_de if language == "de" else stage.label_en
+def _stage_label(ctx: Context, engagement: Engagement, language: str) -> str:
+    return definition(ctx, engagement).stage(engagement.state).label(language)
+
+
+def _final(ctx: Context, engagement: Engagement) -> bool:
+    return definition(ctx, engagement).is_final(engagement.state)
 
 
 def _run(
@@ -150,7 +154,7 @@ def _remind_one(
     )
     if not won:
         return SweepResult()
-    if due is None or due <= now or ctx.process.stage(engagement.state).final:
+    if due is None or due <= now or _final(ctx, engagement):
         # the deadline passed while nobody swept: the escalation speaks for it now
         return SweepResult(claimed=1)
     language = engagement.language
@@ -160,7 +164,7 @@ def _remind_one(
         **common_context(ctx, language),
         "recipient_name": engagement.contact_name,
         "municipality": engagement.municipality,
-        "stage": _stage_label(ctx, engagement.state, language),
+        "stage": _stage_label(ctx, engagement, language),
         "due_at": local_due,
         "working_days_left": calendar.working_days_between(
             now.astimezone(tz).date(), local_due.date(), engagement.federal_state
@@ -213,7 +217,7 @@ def _escalate_one(
         col(Engagement.escalation_count) == engagement.escalation_count,
         _same(Engagement.stage_due_at, due),
     ]
-    if due is None or ctx.process.stage(engagement.state).final:
+    if due is None or _final(ctx, engagement):
         _claim(session, engagement_id, guards, {"next_escalation_at": None})
         return SweepResult()
     if due > now:  # not overdue (yet): wait for the deadline itself
@@ -237,7 +241,7 @@ def _escalate_one(
         "municipality": engagement.municipality,
         "engagement_id": engagement_id,
         "federal_state": engagement.federal_state,
-        "stage": _stage_label(ctx, engagement.state, language),
+        "stage": _stage_label(ctx, engagement, language),
         "due_at": local_due,
         "days_overdue": (today - local_due.date()).days,
         "working_days_overdue": calendar.working_days_between(
@@ -300,7 +304,7 @@ def _warn_one(
         _same(Engagement.next_funding_warning_at, read_at),
         col(Engagement.funding_warnings_sent) == sent,
     ]
-    if ends is None or now >= ends or ctx.process.stage(engagement.state).final:
+    if ends is None or now >= ends or _final(ctx, engagement):
         _claim(session, engagement_id, guards, {"next_funding_warning_at": None})
         return SweepResult()
     # the latest warning that is due; earlier ones missed during downtime are skipped

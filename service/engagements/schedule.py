@@ -9,6 +9,7 @@ from typing import Any
 
 from service.settings import Settings
 from workflows import calendar
+from workflows.definition import Process
 
 REMINDER_TIME = time(8, 0)
 FUNDING_WARNINGS = (timedelta(weeks=8), timedelta(weeks=2))
@@ -43,9 +44,9 @@ def deadline_fields(
 
 
 def stage_due(
-    stage: str, entered: datetime, federal_state: str, settings: Settings
+    process: Process, stage: str, entered: datetime, federal_state: str, settings: Settings
 ) -> datetime | None:
-    days = settings.deadline_working_days(stage)
+    days = settings.deadline_working_days(process, stage)
     if days is None:
         return None
     return calendar.stage_deadline(entered, days, federal_state, settings.tz)

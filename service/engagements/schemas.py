@@ -22,7 +22,7 @@ from service.validation import (
     not_null,
 )
 from workflows.calendar import FEDERAL_STATES
-from workflows.fokusberatung import FOKUSBERATUNG
+from workflows.registry import default_registry
 
 FederalState = StrEnum("FederalState", {code: code for code in FEDERAL_STATES})  # type: ignore[misc]
 
@@ -37,6 +37,9 @@ class ApplicantType(StrEnum):
 
 MIN_MUNICIPAL_SHARE = 25.0
 Language = Literal["de", "en"]
+
+
+ProcessName = Annotated[str, Field(min_length=1, max_length=40, pattern="^[a-z][a-z0-9_]*$")]
 
 
 class Strict(BaseModel):
@@ -70,6 +73,9 @@ class EngagementCreate(Strict):
     contact_email: Email
     owner: OptionalName | None = None
     language: Language = "de"
+    # None: FOKUS_DEFAULT_PROCESS, at its latest version
+    process: ProcessName | None = None
+    process_version: Annotated[int, Field(ge=1, le=10_000)] | None = None
 
     @model_validator(mode="after")
     def _eligibility(self) -> Self:
@@ -121,7 +127,9 @@ class TransitionRequest(Strict):
         Field(
             min_length=1,
             max_length=100,
-            json_schema_extra={"enum": list(FOKUSBERATUNG.triggers)},
+            json_schema_extra={
+                "enum": sorted({t for p in default_registry().all() for t in p.triggers})
+            },
         ),
     ]
     expected_version: Version | None = None
@@ -143,6 +151,8 @@ class EngagementPublic(BaseModel):
     contact_name: str
     contact_email: str
     language: str
+    process: str
+    process_version: int
     state: str
     version: int
     owner: str | None
@@ -178,8 +188,18 @@ class OverdueItem(BaseModel):
     id: int
     municipality: str
     federal_state: str
+    process: str
     state: str
     stage_due_at: datetime
     days_overdue: int
     working_days_overdue: int
     owner: str | None
+
+
+class MilestonePublic(BaseModel):
+    name: str
+    label_de: str
+    label_en: str
+    due_at: datetime | None  # None while the date it is anchored to is not known yet
+    done_at: datetime | None
+    overdue: bool

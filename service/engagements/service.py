@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,20 +16,22 @@ from service.engagements import schedule
 from service.engagements.facts import load_facts, load_one
 from service.engagements.filters import EngagementFilters
 from service.engagements.models import Engagement, HistoryEntry
+from service.engagements.notices import queue_stage_notices
 from service.engagements.schemas import (
     DeadlineRequest,
     EngagementCreate,
     EngagementPublic,
     EngagementUpdate,
     HistoryPublic,
+    MilestonePublic,
     OverdueItem,
     TransitionRequest,
 )
 from service.errors import Conflict, Invalid, NotFound
-from service.mail.notices import queue_stage_notices
 from service.observability.transitions import record_transition
 from service.timeutil import from_client, to_client
 from workflows import calendar
+from workflows.definition import Process, milestone_due
 from workflows.engine import Facts, TriggerRefused
 
 _INSERT_HISTORY = insert(HistoryEntry.__table__)  # type: ignore[attr-defined]
@@ -42,10 +44,46 @@ def get(session: Session, engagement_id: int) -> Engagement:
     return engagement
 
 
+def definition(ctx: Context, engagement: Engagement) -> Process:
+    """The process version this engagement runs on."""
+    return ctx.process_of(engagement.process, engagement.process_version)
+
+
+def chosen_process(ctx: Context, name: str | None, version: int | None) -> Process:
+    """The process a new engagement gets: the named one (else the default), at the named
+    version (else the latest); unknown ones are refused with what exists."""
+    name = name or ctx.settings.default_process
+    if not ctx.registry.knows(name):
+        raise Invalid(
+            f"process: unknown process {name!r}; known: {', '.join(ctx.registry.names())}"
+        )
+    if version is None:
+        return ctx.registry.latest(name)
+    if not ctx.registry.knows(name, version):
+        known = ", ".join(str(p.version) for p in ctx.registry.versions(name))
+        raise Invalid(f"process_version: {name} has no version {version}; known: {known}")
+    return ctx.registry.get(name, version)
+
+
+def check_filter_names(ctx: Context, *, state: str | None, process: str | None) -> None:
+    """A filter naming a stage or process that no registered process has is a typo:
+    say so (422) rather than answer an empty list."""
+    if process is not None and not ctx.registry.knows(process):
+        raise Invalid(
+            f"process: unknown process {process!r}; known: {', '.join(ctx.registry.names())}"
+        )
+    if state is not None:
+        scope = ctx.registry.versions(process) if process else ctx.registry.all()
+        known = sorted({s for p in scope for s in p.state_names})
+        if state not in known:
+            raise Invalid(f"state: unknown stage {state!r}; known: {', '.join(known)}")
+
+
 def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement:
     now = ctx.clock.now()
-    initial = ctx.process.initial
-    due = schedule.stage_due(initial, now, data.federal_state.value, ctx.settings)
+    process = chosen_process(ctx, data.process, data.process_version)
+    initial = process.initial
+    due = schedule.stage_due(process, initial, now, data.federal_state.value, ctx.settings)
     engagement = Engagement(
         municipality=data.municipality,
         applicant_type=data.applicant_type.value,
@@ -55,6 +93,8 @@ def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement
         contact_email=data.contact_email,
         owner=data.owner or None,
         language=data.language,
+        process=process.name,
+        process_version=process.version,
         state=initial,
         version=1,
         stage_entered_at=now,
@@ -115,19 +155,27 @@ def transition(
 ) -> tuple[Engagement, Facts]:
     """Fires a trigger; returns the engagement and its facts in the new state, so the
     caller can answer without loading them again (this is the hot write path)."""
-    if request.trigger not in ctx.process.triggers:
-        raise Invalid(
-            f"unknown trigger '{request.trigger}'; known triggers: "
-            + ", ".join(ctx.process.triggers)
-        )
     now = ctx.clock.now()
-    engagement, facts = load_one(session, engagement_id, now)
+    engagement, facts = load_one(session, engagement_id, now, ctx.fact_names)
+    process = definition(ctx, engagement)
+    if request.trigger not in process.triggers:
+        raise Invalid(
+            f"unknown trigger '{request.trigger}' for {process.key}; known triggers: "
+            + ", ".join(process.triggers)
+        )
     _check_version(engagement, request.expected_version)
     try:
-        outcome = ctx.engine.fire(facts, request.trigger)
+        outcome = ctx.engine_of(process.name, process.version).fire(facts, request.trigger)
     except TriggerRefused as refused:
-        raise Conflict(refused.refusal.reason, allowed_triggers=refused.allowed) from None
-    due = schedule.stage_due(outcome.to_state, now, engagement.federal_state, ctx.settings)
+        raise Conflict(
+            refused.refusal.reason,
+            allowed_triggers=refused.allowed,
+            failed_guards=[
+                {"name": g.name, "reason_de": g.reason_de, "reason_en": g.reason_en}
+                for g in refused.refusal.failed_guards
+            ],
+        ) from None
+    due = schedule.stage_due(process, outcome.to_state, now, engagement.federal_state, ctx.settings)
     values: dict[str, Any] = {
         "state": outcome.to_state,
         "stage_entered_at": now,
@@ -136,10 +184,11 @@ def transition(
     }
     if outcome.step.starts_funding:
         ends = schedule.funding_end(now, engagement.federal_state, ctx.settings)
+        values["funding_starts_at"] = now
         values["funding_ends_at"] = ends
         values["next_funding_warning_at"] = schedule.next_funding_warning(ends, 0)
         values["funding_warnings_sent"] = 0
-    if ctx.process.stage(outcome.to_state).final:
+    if process.is_final(outcome.to_state):
         values["next_funding_warning_at"] = None
     _apply(session, engagement, request.expected_version, values)
     session.connection().execute(  # not session.add(): the ORM cost more than the rest
@@ -155,9 +204,9 @@ def transition(
             at=now,
         ),
     )
-    queue_stage_notices(session, ctx, engagement, outcome.from_state, request.note)
+    queue_stage_notices(session, ctx, engagement, process, outcome, request.note)
     record_transition(session, request.trigger)  # last: a failure above counts nothing
-    return engagement, replace(facts, state=outcome.to_state)
+    return engagement, facts.moved_to(outcome.to_state)
 
 
 def change(
@@ -187,7 +236,7 @@ def move_deadline(
     session: Session, ctx: Context, engagement_id: int, request: DeadlineRequest, actor: str
 ) -> Engagement:
     engagement = get(session, engagement_id)
-    if ctx.process.stage(engagement.state).final:
+    if definition(ctx, engagement).is_final(engagement.state):
         raise Conflict(f"the engagement is {engagement.state}; a final state has no deadline")
     now = ctx.clock.now()
     wanted = from_client(request.due_at, ctx.settings.tz, "due_at")
@@ -287,6 +336,7 @@ def overdue(
                 id=row.id,  # type: ignore[arg-type]
                 municipality=row.municipality,
                 federal_state=row.federal_state,
+                process=row.process,
                 state=row.state,
                 stage_due_at=due.astimezone(tz),
                 days_overdue=(today - due.astimezone(tz).date()).days,
@@ -303,6 +353,7 @@ def to_public(
     engagement: Engagement, facts: Facts, ctx: Context, now: datetime
 ) -> EngagementPublic:
     tz = ctx.settings.tz
+    process = definition(ctx, engagement)
     due = engagement.stage_due_at
     ends = engagement.funding_ends_at
     today = now.astimezone(tz).date()
@@ -316,6 +367,8 @@ def to_public(
         contact_name=engagement.contact_name,
         contact_email=engagement.contact_email,
         language=engagement.language,
+        process=engagement.process,
+        process_version=engagement.process_version,
         state=engagement.state,
         version=engagement.version,
         owner=engagement.owner,
@@ -331,23 +384,56 @@ def to_public(
         funding_ends_at=to_client(ends, tz),
         funding_days_left=(
             None
-            if ends is None or ctx.process.stage(engagement.state).final
+            if ends is None or process.is_final(engagement.state)
             else max(0, (ends.astimezone(tz).date() - today).days)
         ),
-        allowed_triggers=ctx.engine.allowed_triggers(facts),
+        allowed_triggers=ctx.engine_of(process.name, process.version).allowed_triggers(facts),
         created_at=engagement.created_at.astimezone(tz),
         updated_at=engagement.updated_at.astimezone(tz),
     )
 
 
+def milestones(session: Session, ctx: Context, engagement_id: int) -> list[MilestonePublic]:
+    """The milestones of the engagement's process version, dated from its own dates."""
+    engagement = get(session, engagement_id)
+    process = definition(ctx, engagement)
+    tz = ctx.settings.tz
+    now = ctx.clock.now()
+    anchors = {
+        "created": engagement.created_at.astimezone(tz).date(),
+        "funding_start": _local_day(engagement.funding_starts_at, tz),
+        "funding_end": _local_day(engagement.funding_ends_at, tz),
+    }
+    items = []
+    for milestone in process.milestones:
+        day = milestone_due(milestone, anchors, engagement.federal_state)
+        due = None if day is None else datetime.combine(day, calendar.END_OF_DAY, tzinfo=tz)
+        items.append(
+            MilestonePublic(
+                name=milestone.name,
+                label_de=milestone.label_de,
+                label_en=milestone.label_en,
+                due_at=due,
+                done_at=None,
+                overdue=due is not None and due < now and not process.is_final(engagement.state),
+            )
+        )
+    return items
+
+
+def _local_day(at: datetime | None, tz: ZoneInfo) -> date | None:
+    return None if at is None else at.astimezone(tz).date()
+
+
 def public_one(session: Session, ctx: Context, engagement_id: int) -> EngagementPublic:
     """One engagement as the API shows it, read with its facts in one query."""
     now = ctx.clock.now()
-    engagement, facts = load_one(session, engagement_id, now)
+    engagement, facts = load_one(session, engagement_id, now, ctx.fact_names)
     return to_public(engagement, facts, ctx, now)
 
 
 def public(session: Session, ctx: Context, engagements: list[Engagement]) -> list[EngagementPublic]:
     now = ctx.clock.now()
-    facts = load_facts(session, {e.id: e.state for e in engagements}, now)  # type: ignore[misc]
+    states = {e.id: e.state for e in engagements}
+    facts = load_facts(session, states, now, ctx.fact_names)  # type: ignore[arg-type]
     return [to_public(e, facts[e.id], ctx, now) for e in engagements]  # type: ignore[index]

@@ -87,6 +87,7 @@ class DatabaseCollector(Collector):
         stages = GaugeMetricFamily(
             "fokus_overdue_engagements", "Engagements past their stage deadline", labels=["stage"]
         )
-        for stage in sorted(set(self.ctx.process.active_states) | set(overdue)):
+        active = {s for p in self.ctx.registry.all_latest() for s in p.active_states}
+        for stage in sorted(active | set(overdue)):
             stages.add_metric([stage], int(overdue.get(stage, 0)))
         return [depth, claimed_gauge, age, stages]

@@ -19,7 +19,6 @@ from html import escape
 
 from markupsafe import Markup
 
-from service.web.i18n import stage_label, trigger_label
 from workflows.definition import Process
 
 BOX_W, BOX_H, GAP = 150, 58, 120
@@ -69,7 +68,7 @@ def svg(process: Process, current: str, lang: str, title: str, current_word: str
 
     edges: list[str] = []
     for step in process.steps:
-        label = trigger_label(process, lang, step.trigger)
+        label = process.step_label(step.trigger, lang)
         for source in step.source:
             sx, sy = pos[source]
             dx, dy = pos[step.dest]
@@ -105,7 +104,7 @@ def svg(process: Process, current: str, lang: str, title: str, current_word: str
         x, y = pos[stage.name]
         is_current = stage.name == current
         classes = "stage" + (" final" if stage.final else "") + (" current" if is_current else "")
-        name = stage_label(process, lang, stage.name)
+        name = stage.label(lang)
         box = [
             f'<g class="{classes}" data-stage="{escape(stage.name)}">',
             f'<rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="10"/>',

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from workflows.definition import Process
-
 LANGUAGES = ("de", "en")
 DEFAULT = "de"
 COOKIE = "fokus_lang"
@@ -62,6 +60,8 @@ DE: dict[str, str] = {
     "funding_not_started": "noch nicht bewilligt",
     "funding_over": "beendet",
     "process": "Ablauf",
+    "milestones": "Meilensteine",
+    "milestone_open": "noch offen (hängt vom Bewilligungszeitraum ab)",
     "diagram_title": "Ablauf der Fokusberatung; aktuelle Phase: {stage}",
     "current": "aktuell",
     "actions": "Nächster Schritt",
@@ -188,6 +188,8 @@ EN: dict[str, str] = {
     "funding_not_started": "not approved yet",
     "funding_over": "ended",
     "process": "Process",
+    "milestones": "Milestones",
+    "milestone_open": "not yet known (depends on the funding period)",
     "diagram_title": "The focus consultation process; current stage: {stage}",
     "current": "current",
     "actions": "Next step",
@@ -299,35 +301,6 @@ def language(request: Request) -> str:
     remembered = request.cookies.get(COOKIE)
     return remembered if remembered in LANGUAGES else DEFAULT
 
-
-def stage_label(process: Process, lang: str, name: str) -> str:
-    stage = process.stage(name)
-    return stage.label_en if lang == "en" else stage.label_de
-
-
-def trigger_label(process: Process, lang: str, trigger: str) -> str:
-    for step in process.steps:
-        if step.trigger == trigger:
-            label = step.label_en if lang == "en" else step.label_de
-            return label or trigger
-    return trigger
-
-
-# why a step is not possible yet, by guard name (the process's own reasons are English)
-GUARDS: dict[str, dict[str, str]] = {
-    "de": {
-        "has_participant": "Erst muss mindestens eine teilnehmende Person erfasst sein.",
-        "has_ended_workshop": "Erst muss mindestens ein Workshop stattgefunden haben.",
-        "has_five_measures": "Erst müssen mindestens 5 Maßnahmen erfasst sein.",
-        "has_started_measure": "Erst muss mindestens 1 Maßnahme begonnen oder abgeschlossen sein.",
-    },
-    "en": {
-        "has_participant": "At least one participant must be recorded first.",
-        "has_ended_workshop": "At least one workshop must have ended first.",
-        "has_five_measures": "At least 5 measures must be recorded first.",
-        "has_started_measure": "At least 1 measure must be in progress or completed first.",
-    },
-}
 
 APPLICANTS: dict[str, dict[str, str]] = {
     "de": {

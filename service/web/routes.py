@@ -299,10 +299,18 @@ def overview(request: Request) -> Response:
     t = i18n.STRINGS[lang]
     params = request.query_params
     stage = _clean(params.get("stage"), 40)
+    process_name = _clean(params.get("process"), 40)
+    chosen = (
+        [ctx.registry.latest(process_name)]
+        if ctx.registry.knows(process_name)
+        else ctx.registry.all_latest()
+    )
+    stage_names = {s.name for p in chosen for s in p.stages}
     owner = _clean(params.get("owner"))
     q = _clean(params.get("q"))
     filters = EngagementFilters(
-        stage=stage if stage in ctx.process.state_names else None,
+        stage=stage if stage in stage_names else None,
+        process=process_name if ctx.registry.knows(process_name) else None,
         owner=owner or None,
         overdue=_bool(params.get("overdue")),
         q=q or None,
@@ -327,7 +335,8 @@ def overview(request: Request) -> Response:
         days = _days(row.stage_due_at, now, ctx)
         overdue = row.stage_due_at is not None and row.stage_due_at < now
         funding = _days(row.funding_ends_at, now, ctx)
-        final = ctx.process.stage(row.state).final
+        process = engagements.definition(ctx, row)
+        final = process.is_final(row.state)
         if row.funding_ends_at is None:
             funding_text = t["funding_not_started"]
         elif final or (funding is not None and funding < 0):
@@ -340,7 +349,8 @@ def overview(request: Request) -> Response:
                 "municipality": row.municipality,
                 "federal_state": row.federal_state,
                 "state": row.state,
-                "stage": i18n.stage_label(ctx.process, lang, row.state),
+                "stage": process.stage(row.state).label(lang),
+                "process": process.title(lang),
                 "owner": row.owner,
                 "due": row.stage_due_at.astimezone(ctx.settings.tz) if row.stage_due_at else None,
                 "overdue": overdue,
@@ -354,6 +364,7 @@ def overview(request: Request) -> Response:
         """The overview's URL with the current filters, some of them changed."""
         current: dict[str, object] = {
             "stage": filters.stage,
+            "process": filters.process,
             "owner": filters.owner,
             "overdue": None if filters.overdue is None else int(filters.overdue),
             "q": filters.q,
@@ -363,14 +374,15 @@ def overview(request: Request) -> Response:
         kept = {k: v for k, v in current.items() if v not in (None, "") and (k, v) != ("page", 1)}
         return "/?" + urlencode(kept) if kept else "/"
 
+    labels: dict[str, str] = {}
+    for p in chosen:
+        for s in p.stages:
+            labels.setdefault(s.name, s.label(lang))
     stages = [
-        {
-            "name": s.name,
-            "label": i18n.stage_label(ctx.process, lang, s.name),
-            "count": counts.get(s.name, 0),
-        }
-        for s in ctx.process.stages
+        {"name": name, "label": label, "count": counts.get(name, 0)}
+        for name, label in labels.items()
     ]
+    processes = [{"name": p.name, "title": p.title(lang)} for p in ctx.registry.all_latest()]
     return render(
         request,
         "overview.html",
@@ -381,6 +393,7 @@ def overview(request: Request) -> Response:
             "pages": pages,
             "filters": filters,
             "stages": stages,
+            "processes": processes,
             "owners": owners,
             "link": link,
             "all_count": sum(counts.values()),
@@ -399,33 +412,31 @@ def _engagement_context(
     t = i18n.STRINGS[lang]
     tz = ctx.settings.tz
     now = ctx.clock.now()
-    engagement, facts = load_one(session, engagement_id, now)
+    engagement, facts = load_one(session, engagement_id, now, ctx.fact_names)
     public = engagements.to_public(engagement, facts, ctx, now)
+    process = engagements.definition(ctx, engagement)
+    engine = ctx.engine_of(process.name, process.version)
     allowed = [
-        {"trigger": trig, "label": i18n.trigger_label(ctx.process, lang, trig)}
+        {"trigger": trig, "label": process.step_label(trig, lang)}
         for trig in public.allowed_triggers
     ]
     refused = []
     seen: set[str] = set()
-    for step in ctx.process.steps_from(engagement.state):
+    for step in process.steps_from(engagement.state):
         if step.trigger in public.allowed_triggers or step.trigger in seen:
             continue
         seen.add(step.trigger)
-        refusal = ctx.engine.refusal(facts, step.trigger)
+        refusal = engine.refusal(facts, step.trigger)
         if refusal is None:
             continue
-        reasons = [i18n.GUARDS[lang].get(g, "") for g in refusal.failed_guards]
         refused.append(
-            {
-                "label": i18n.trigger_label(ctx.process, lang, step.trigger),
-                "reason": "; ".join(r for r in reasons if r) or refusal.reason,
-            }
+            {"label": process.step_label(step.trigger, lang), "reason": refusal.reason_in(lang)}
         )
     history = engagements.history(session, engagement_id)
     workshop_rows = [
         workshops.public(session, ctx, w) for w in workshops.list_for(session, engagement_id)
     ]
-    stage = i18n.stage_label(ctx.process, lang, engagement.state)
+    stage = process.stage(engagement.state).label(lang)
     due_local = public.stage_due_at
     msg = request.query_params.get("msg")
     notice = None
@@ -436,13 +447,17 @@ def _engagement_context(
     return {
         "e": public,
         "stage": stage,
-        "stage_of": lambda name: i18n.stage_label(ctx.process, lang, name) if name else "",
-        "trigger_of": lambda name: i18n.trigger_label(ctx.process, lang, name) if name else "",
+        "stage_of": lambda name: (
+            process.stage(name).label(lang) if name and process.has_stage(name) else name or ""
+        ),
+        "trigger_of": lambda name: process.step_label(name, lang) if name else "",
+        "process_title": process.title(lang),
+        "milestones": engagements.milestones(session, ctx, engagement_id),
         "deadline_text": _deadline_text(t, public.days_left, public.overdue),
         "due_date": due_local.date().isoformat() if due_local else "",
-        "final": ctx.process.stage(engagement.state).final,
+        "final": process.is_final(engagement.state),
         "diagram": svg(
-            ctx.process,
+            process,
             engagement.state,
             lang,
             t["diagram_title"].format(stage=stage),

@@ -51,6 +51,7 @@ def test_overdue_most_overdue_first_with_days_and_filters(
         "id": e1,
         "municipality": "Altdorf",
         "federal_state": "BY",
+        "process": "fokusberatung",
         "state": "application",
         "stage_due_at": "2026-02-20T23:59:59+01:00",
         "days_overdue": 10,

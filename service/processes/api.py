@@ -1,0 +1,68 @@
+"""HTTP for the registered processes and their versions, and for migrations (admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from service.auth.deps import Admin, Ctx, Reader
+from service.context import Context
+from service.errors import NotFound
+from service.processes import migration
+from service.processes.presenters import process_as_data, version_summary
+from service.processes.schemas import MigrationRequest, MigrationResponse
+from workflows.definition import Process
+
+router = APIRouter(prefix="/api/v1", tags=["processes"])
+
+ProcessName = Annotated[str, Path(max_length=40)]
+VersionNumber = Annotated[int, Path(ge=1, le=10_000)]
+
+
+def _versions(ctx: Context, name: str) -> list[Process]:
+    if not ctx.registry.knows(name):
+        raise NotFound(f"process {name!r} not found; known: {', '.join(ctx.registry.names())}")
+    return ctx.registry.versions(name)
+
+
+@router.get("/processes")
+def list_processes(principal: Reader, ctx: Ctx) -> list[dict[str, Any]]:
+    return [process_as_data(p, ctx.settings) for p in ctx.registry.all_latest()]
+
+
+@router.get("/processes/{name}")
+def get_process(name: ProcessName, principal: Reader, ctx: Ctx) -> dict[str, Any]:
+    return process_as_data(_versions(ctx, name)[-1], ctx.settings)
+
+
+@router.get("/processes/{name}/versions")
+def list_versions(name: ProcessName, principal: Reader, ctx: Ctx) -> list[dict[str, Any]]:
+    return [version_summary(p) for p in _versions(ctx, name)]
+
+
+@router.get("/processes/{name}/versions/{version}")
+def get_version(
+    name: ProcessName, version: VersionNumber, principal: Reader, ctx: Ctx
+) -> dict[str, Any]:
+    for process in _versions(ctx, name):
+        if process.version == version:
+            return process_as_data(process, ctx.settings)
+    raise NotFound(f"process {name!r} has no version {version}")
+
+
+@router.post("/processes/{name}/migrations", response_model=MigrationResponse)
+def migrate(
+    name: ProcessName, data: MigrationRequest, principal: Admin, ctx: Ctx
+) -> MigrationResponse:
+    """Dry run by default; each migrated engagement changes in its own transaction."""
+    _versions(ctx, name)
+    plan = migration.plan(ctx, name, data.from_version, data.to_version, data.state_map or {})
+    result = migration.run(
+        ctx,
+        plan,
+        engagement_ids=data.engagement_ids,
+        dry_run=data.dry_run,
+        actor=principal.name,
+    )
+    return MigrationResponse.model_validate(result, from_attributes=True)

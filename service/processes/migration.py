@@ -1,0 +1,190 @@
+"""Moving running engagements from one version of a process to another.
+
+A dry run (the default) only says what would happen. A real run changes each engagement
+in its own transaction (`process_version`, `state` when the map renames it, `version`
++ 1, a history entry with trigger `migrate`), so one refusal or one concurrent change
+never holds up the others. An engagement whose stage has no counterpart in the target
+version is refused with the reason and left untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlmodel import col
+
+from service.context import Context
+from service.engagements.models import Engagement, HistoryEntry
+from service.errors import Invalid
+from workflows.definition import Process
+
+_HISTORY = insert(HistoryEntry.__table__)  # type: ignore[attr-defined]
+
+
+@dataclass
+class MigrationPlan:
+    process: str
+    source: Process
+    target: Process
+    state_map: dict[str, str]
+
+
+@dataclass
+class MigrationResult:
+    dry_run: bool
+    migrated: list[int] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+
+
+def plan(
+    ctx: Context, name: str, from_version: int, to_version: int, state_map: dict[str, str]
+) -> MigrationPlan:
+    """Checks the request against the registry; a wrong name, version or map is a 422
+    naming it, before anything is read."""
+    if not ctx.registry.knows(name):
+        raise Invalid(f"unknown process {name!r}; known: {', '.join(ctx.registry.names())}")
+    for label, version in (("from_version", from_version), ("to_version", to_version)):
+        if not ctx.registry.knows(name, version):
+            known = ", ".join(str(p.version) for p in ctx.registry.versions(name))
+            raise Invalid(f"{label}: {name} has no version {version}; known: {known}")
+    source = ctx.registry.get(name, from_version)
+    target = ctx.registry.get(name, to_version)
+    unknown_from = sorted(s for s in state_map if not source.has_stage(s))
+    if unknown_from:
+        raise Invalid(
+            f"state_map: {', '.join(unknown_from)} is not a stage of {source.key} "
+            f"(stages: {', '.join(source.state_names)})"
+        )
+    unknown_to = sorted({t for t in state_map.values() if not target.has_stage(t)})
+    if unknown_to:
+        raise Invalid(
+            f"state_map: {', '.join(unknown_to)} is not a stage of {target.key} "
+            f"(stages: {', '.join(target.state_names)})"
+        )
+    return MigrationPlan(name, source, target, dict(state_map))
+
+
+def target_state(migration: MigrationPlan, state: str) -> str | None:
+    """Where an engagement in `state` goes: the map, else the same name if the target
+    has it, else nowhere (refused)."""
+    if state in migration.state_map:
+        return migration.state_map[state]
+    return state if migration.target.has_stage(state) else None
+
+
+def run(
+    ctx: Context,
+    migration: MigrationPlan,
+    *,
+    engagement_ids: list[int] | None,
+    dry_run: bool,
+    actor: str,
+) -> MigrationResult:
+    result = MigrationResult(dry_run=dry_run)
+    with ctx.db.read() as session:
+        query = select(
+            col(Engagement.id),
+            col(Engagement.process),
+            col(Engagement.process_version),
+            col(Engagement.state),
+            col(Engagement.version),
+        ).order_by(col(Engagement.id))
+        if engagement_ids is None:
+            query = query.where(
+                col(Engagement.process) == migration.process,
+                col(Engagement.process_version) == migration.source.version,
+            )
+        else:
+            query = query.where(col(Engagement.id).in_(engagement_ids))
+        rows = {row.id: row for row in session.execute(query)}
+    wanted = engagement_ids if engagement_ids is not None else list(rows)
+    for eid in dict.fromkeys(wanted):  # each once, in the order asked
+        row = rows.get(eid)
+        if row is None:
+            result.refused.append({"id": eid, "reason": f"engagement {eid} not found"})
+            continue
+        if (row.process, row.process_version) != (migration.process, migration.source.version):
+            result.refused.append(
+                {
+                    "id": eid,
+                    "reason": f"engagement {eid} runs {row.process} v{row.process_version}, "
+                    f"not {migration.source.key}",
+                }
+            )
+            continue
+        state = target_state(migration, row.state)
+        if state is None:
+            result.refused.append(
+                {
+                    "id": eid,
+                    "reason": f"stage {row.state!r} has no counterpart in "
+                    f"{migration.target.key}; map it with state_map",
+                }
+            )
+            continue
+        if dry_run or _apply(ctx, migration, eid, row.version, row.state, state, actor):
+            result.migrated.append(eid)
+        else:
+            result.refused.append(
+                {"id": eid, "reason": f"engagement {eid} was changed meanwhile; run again"}
+            )
+    return result
+
+
+def _apply(
+    ctx: Context,
+    migration: MigrationPlan,
+    eid: int,
+    version: int,
+    from_state: str,
+    to_state: str,
+    actor: str,
+) -> bool:
+    """One engagement, one transaction; False if it changed since it was read."""
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        changed = session.execute(
+            update(Engagement)
+            .where(
+                col(Engagement.id) == eid,
+                col(Engagement.version) == version,
+                col(Engagement.process) == migration.process,
+                col(Engagement.process_version) == migration.source.version,
+            )
+            .values(
+                process_version=migration.target.version,
+                state=to_state,
+                version=version + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        renamed = f", stage {from_state} → {to_state}" if from_state != to_state else ""
+        session.execute(
+            _HISTORY,
+            dict(
+                engagement_id=eid,
+                kind="migrate",
+                from_state=from_state,
+                to_state=to_state,
+                trigger="migrate",
+                actor=actor,
+                note=f"{migration.source.key} → {migration.target.key}{renamed}",
+                at=now,
+            ),
+        )
+    return True
+
+
+def engagements_per_version(ctx: Context) -> dict[tuple[str, int], int]:
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(col(Engagement.process), col(Engagement.process_version), func.count()).group_by(
+                col(Engagement.process), col(Engagement.process_version)
+            )
+        )
+        return {(name, version): count for name, version, count in rows}
