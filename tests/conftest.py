@@ -31,6 +31,7 @@ from service.migrate import upgrade
 from service.settings import Settings
 from tests.postgres import PostgresServer, unavailable_reason
 from tests.support import Api, SmtpSink
+from workflows.registry import Registry, default_registry
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # a Monday in early March: no holiday nearby in any federal state
@@ -139,8 +140,14 @@ def settings(tmp_path: Path, database_url: str, settings_overrides: dict[str, ob
 
 
 @pytest.fixture
-def ctx(settings: Settings, clock: MovableClock) -> Iterator[Context]:
-    context = Context.from_settings(settings, clock=clock)
+def registry() -> Registry:
+    """The processes the app knows; override in a test module to add test-only ones."""
+    return default_registry()
+
+
+@pytest.fixture
+def ctx(settings: Settings, clock: MovableClock, registry: Registry) -> Iterator[Context]:
+    context = Context.from_settings(settings, clock=clock, registry=registry)
     upgrade(context.db)
     yield context
     context.db.dispose()
