@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, update
 from sqlmodel import Session, col
 
+from service import translations
 from service.context import Context
 from service.engagements import schedule
 from service.engagements.facts import STARTED_STATUSES
@@ -45,7 +46,6 @@ BATCH_SIZE = 200
 MAX_BATCHES_PER_RUN = 25  # at most 5 000 rows per run; the rest next interval
 ESCALATION_INTERVAL = timedelta(weeks=1)
 FUNDING_LABELS = ("8w", "2w")
-STAFF_NAME = {"de": "Team der Fokusberatung", "en": "focus consultation team"}
 
 
 @dataclass
@@ -237,7 +237,7 @@ def _escalate_one(
     today = now.astimezone(tz).date()
     context = {
         **common_context(ctx, language),
-        "recipient_name": STAFF_NAME[language],
+        "recipient_name": translations.language(language).staff_name,
         "municipality": engagement.municipality,
         "engagement_id": engagement_id,
         "federal_state": engagement.federal_state,
@@ -344,7 +344,12 @@ def _warn_one(
     else:
         for supervisor in ctx.settings.supervisor_emails:
             recipients.append(
-                (STAFF_NAME[ctx.settings.language], supervisor, ctx.settings.language, "staff")
+                (
+                    translations.language(ctx.settings.language).staff_name,
+                    supervisor,
+                    ctx.settings.language,
+                    "staff",
+                )
             )
     queued = 0
     for name, email, language, role in recipients:

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from service import translations
 from service.context import Context
 from service.engagements.models import Engagement
 from service.errors import Conflict, Invalid, NotFound
@@ -41,28 +42,11 @@ from service.workshops.models import Invitation, Workshop
 
 log = logging.getLogger("fokus.invitations")
 
-WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
-MONTHS_DE = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni",
-    "Juli", "August", "September", "Oktober", "November", "Dezember",
-)  # fmt: skip
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
 
 def when(starts_at: datetime, ends_at: datetime, language: str) -> tuple[str, str]:
     """('Dienstag, 10. März 2026', '17:00–20:00 Uhr') in the given (local) times."""
-    if language == "en":
-        weekday, month = WEEKDAYS_EN[starts_at.weekday()], MONTHS_EN[starts_at.month - 1]
-        day = f"{weekday}, {starts_at.day} {month} {starts_at.year}"
-        hours = f"{starts_at:%H:%M}–{ends_at:%H:%M}"
-    else:
-        weekday, month = WEEKDAYS_DE[starts_at.weekday()], MONTHS_DE[starts_at.month - 1]
-        day = f"{weekday}, {starts_at.day}. {month} {starts_at.year}"
-        hours = f"{starts_at:%H:%M}–{ends_at:%H:%M} Uhr"
+    day = translations.language(language).long_date(starts_at)
+    hours = f"{starts_at:%H:%M}–{ends_at:%H:%M}" + ("" if language == "en" else " Uhr")
     if ends_at.date() != starts_at.date():
         hours = f"{starts_at:%H:%M} – {ends_at:%d.%m.%Y %H:%M}"
     return day, hours
