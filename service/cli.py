@@ -246,6 +246,8 @@ def process_migrate(
     typer.echo(
         f"{verb} {len(result.migrated)} engagements from {plan.source.key} to {plan.target.key}"
     )
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}")
     for refusal in result.refused:
         typer.echo(f"refused {refusal['id']}: {refusal['reason']}")
     if not apply:

@@ -42,6 +42,12 @@ def _only_when_sent(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
+class FailedGuard(BaseModel):
+    name: str
+    reason_de: str
+    reason_en: str
+
+
 class ConflictResponse(ErrorResponse):
     """Refused in the engagement's (or resource's) current state, or changed concurrently."""
 
@@ -56,6 +62,11 @@ class ConflictResponse(ErrorResponse):
     participant_id: int = Field(
         default=0,
         description="a duplicate participant: the one that exists already",
+        json_schema_extra=_only_when_sent,
+    )
+    failed_guards: list[FailedGuard] = Field(
+        default_factory=list,
+        description="a transition refused by its guards: each with its German and English reason",
         json_schema_extra=_only_when_sent,
     )
 

@@ -153,7 +153,7 @@ def _datetime_text(value: Any) -> Any:
     return value
 
 
-def _number(value: Any) -> Any:
+def number(value: Any) -> Any:
     """A JSON number: not a string that looks like one, and not true/false."""
     if isinstance(value, str | bool):
         raise ValueError("must be a number")
@@ -239,7 +239,7 @@ Flag = Annotated[bool, BeforeValidator(_flag)]
 # PostgreSQL, so they are refused (or not found) before any query
 MAX_INT = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]  # in a path or a query
-BodyId = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(_number)]
-Version = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(_number)]
-Percent = Annotated[int, Field(ge=0, le=100), BeforeValidator(_number)]
-Share = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), BeforeValidator(_number)]
+BodyId = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(number)]
+Version = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(number)]
+Percent = Annotated[int, Field(ge=0, le=100), BeforeValidator(number)]
+Share = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), BeforeValidator(number)]

@@ -25,6 +25,7 @@ from service.engagements.schemas import (
 )
 from service.openapi import errors
 from service.processes.presenters import process_as_data
+from service.processes.schemas import WorkflowPublic
 from service.validation import LINE_PATTERN, Flag, Id
 from workflows.diagram import mermaid
 from workflows.registry import default_registry
@@ -224,14 +225,18 @@ def overdue_view(
     return items
 
 
-@router.get("/engagements/{engagement_id}/milestones", response_model=list[MilestonePublic])
+@router.get(
+    "/engagements/{engagement_id}/milestones",
+    response_model=list[MilestonePublic],
+    responses=errors(404, 422),
+)
 def engagement_milestones(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> list[MilestonePublic]:
     return service.milestones(session, ctx, engagement_id)
 
 
-@router.get("/workflow")
+@router.get("/workflow", response_model=WorkflowPublic)
 def workflow(principal: Reader, ctx: Ctx) -> dict[str, object]:
     """The default process at its latest version (kept from the first release; the
     processes themselves are under /api/v1/processes)."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from service.validation import (
     Email,
@@ -20,6 +20,7 @@ from service.validation import (
     Text,
     Version,
     not_null,
+    number,
 )
 from workflows.calendar import FEDERAL_STATES
 from workflows.registry import default_registry
@@ -39,25 +40,58 @@ MIN_MUNICIPAL_SHARE = 25.0
 Language = Literal["de", "en"]
 
 
-ProcessName = Annotated[str, Field(min_length=1, max_length=40, pattern="^[a-z][a-z0-9_]*$")]
+DEFAULT_PROCESS = "fokusberatung"  # FOKUS_DEFAULT_PROCESS as shipped
+
+# the document lists the built-in processes; the service checks against those it runs
+ProcessName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        pattern="^[a-z][a-z0-9_]*$",
+        json_schema_extra={"enum": default_registry().names()},
+    ),
+]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _versions_of(versions: list[int]) -> dict[str, Any]:
+    return {"properties": {"process_version": {"enum": [None, *versions]}}}
+
+
 def _eligibility_schema(schema: dict[str, Any]) -> None:
-    """JSON Schema for `_eligibility` below: a municipal company states its share, >= 25 %."""
-    schema["if"] = {
-        "properties": {"applicant_type": {"const": ApplicantType.municipal_company.value}},
-        "required": ["applicant_type"],
+    """JSON Schema for `_eligibility` below: a municipal company states its share, >= 25 %;
+    and `process_version`, if given, is a version of the chosen (else the default)
+    process: the built-in ones, as this document describes the service as shipped."""
+    registry = default_registry()
+    rules: list[dict[str, Any]] = [
+        {
+            "if": {
+                "properties": {"applicant_type": {"const": ApplicantType.municipal_company.value}},
+                "required": ["applicant_type"],
+            },
+            "then": {
+                "properties": {
+                    "municipal_share_percent": {"type": "number", "minimum": MIN_MUNICIPAL_SHARE}
+                },
+                "required": ["municipal_share_percent"],
+            },
+        }
+    ]
+    for name in registry.names():
+        versions = [p.version for p in registry.versions(name)]
+        chosen = {"properties": {"process": {"const": name}}, "required": ["process"]}
+        rules.append({"if": chosen, "then": _versions_of(versions)})
+    default = DEFAULT_PROCESS
+    unnamed = {
+        "anyOf": [{"not": {"required": ["process"]}}, {"properties": {"process": {"const": None}}}]
     }
-    schema["then"] = {
-        "properties": {
-            "municipal_share_percent": {"type": "number", "minimum": MIN_MUNICIPAL_SHARE}
-        },
-        "required": ["municipal_share_percent"],
-    }
+    default_versions = [p.version for p in registry.versions(default)]
+    rules.append({"if": unnamed, "then": _versions_of(default_versions)})
+    schema["allOf"] = rules
 
 
 class EngagementCreate(Strict):
@@ -75,7 +109,7 @@ class EngagementCreate(Strict):
     language: Language = "de"
     # None: FOKUS_DEFAULT_PROCESS, at its latest version
     process: ProcessName | None = None
-    process_version: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    process_version: Annotated[int, Field(ge=1, le=10_000), BeforeValidator(number)] | None = None
 
     @model_validator(mode="after")
     def _eligibility(self) -> Self:

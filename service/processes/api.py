@@ -9,9 +9,15 @@ from fastapi import APIRouter, Path
 from service.auth.deps import Admin, Ctx, Reader
 from service.context import Context
 from service.errors import NotFound
+from service.openapi import errors
 from service.processes import migration
 from service.processes.presenters import process_as_data, version_summary
-from service.processes.schemas import MigrationRequest, MigrationResponse
+from service.processes.schemas import (
+    MigrationRequest,
+    MigrationResponse,
+    ProcessPublic,
+    VersionSummary,
+)
 from workflows.definition import Process
 
 router = APIRouter(prefix="/api/v1", tags=["processes"])
@@ -26,22 +32,26 @@ def _versions(ctx: Context, name: str) -> list[Process]:
     return ctx.registry.versions(name)
 
 
-@router.get("/processes")
+@router.get("/processes", response_model=list[ProcessPublic])
 def list_processes(principal: Reader, ctx: Ctx) -> list[dict[str, Any]]:
     return [process_as_data(p, ctx.settings) for p in ctx.registry.all_latest()]
 
 
-@router.get("/processes/{name}")
+@router.get("/processes/{name}", response_model=ProcessPublic, responses=errors(404, 422))
 def get_process(name: ProcessName, principal: Reader, ctx: Ctx) -> dict[str, Any]:
     return process_as_data(_versions(ctx, name)[-1], ctx.settings)
 
 
-@router.get("/processes/{name}/versions")
+@router.get(
+    "/processes/{name}/versions", response_model=list[VersionSummary], responses=errors(404, 422)
+)
 def list_versions(name: ProcessName, principal: Reader, ctx: Ctx) -> list[dict[str, Any]]:
     return [version_summary(p) for p in _versions(ctx, name)]
 
 
-@router.get("/processes/{name}/versions/{version}")
+@router.get(
+    "/processes/{name}/versions/{version}", response_model=ProcessPublic, responses=errors(404, 422)
+)
 def get_version(
     name: ProcessName, version: VersionNumber, principal: Reader, ctx: Ctx
 ) -> dict[str, Any]:
@@ -51,7 +61,11 @@ def get_version(
     raise NotFound(f"process {name!r} has no version {version}")
 
 
-@router.post("/processes/{name}/migrations", response_model=MigrationResponse)
+@router.post(
+    "/processes/{name}/migrations",
+    response_model=MigrationResponse,
+    responses=errors(403, 404, 422, e404="Unknown process, or it has no such version."),
+)
 def migrate(
     name: ProcessName, data: MigrationRequest, principal: Admin, ctx: Ctx
 ) -> MigrationResponse:

@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from service.context import Context
 from service.engagements.models import Engagement, HistoryEntry
-from service.errors import Invalid
+from service.errors import NotFound
 from workflows.definition import Process
 
 _HISTORY = insert(HistoryEntry.__table__)  # type: ignore[attr-defined]
@@ -29,6 +29,8 @@ class MigrationPlan:
     source: Process
     target: Process
     state_map: dict[str, str]
+    # parts of the map that cannot apply (named in the answer, never silently dropped)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -36,42 +38,46 @@ class MigrationResult:
     dry_run: bool
     migrated: list[int] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def plan(
     ctx: Context, name: str, from_version: int, to_version: int, state_map: dict[str, str]
 ) -> MigrationPlan:
-    """Checks the request against the registry; a wrong name, version or map is a 422
-    naming it, before anything is read."""
+    """Checks the request against the registry before anything is read: an unknown
+    process or version is a 404. A map entry for a stage the old version does not have
+    is a warning; one to a stage the new version does not have refuses the engagements
+    in that stage, with the reason."""
     if not ctx.registry.knows(name):
-        raise Invalid(f"unknown process {name!r}; known: {', '.join(ctx.registry.names())}")
+        raise NotFound(f"unknown process {name!r}; known: {', '.join(ctx.registry.names())}")
     for label, version in (("from_version", from_version), ("to_version", to_version)):
         if not ctx.registry.knows(name, version):
             known = ", ".join(str(p.version) for p in ctx.registry.versions(name))
-            raise Invalid(f"{label}: {name} has no version {version}; known: {known}")
+            raise NotFound(f"{label}: {name} has no version {version}; known: {known}")
     source = ctx.registry.get(name, from_version)
     target = ctx.registry.get(name, to_version)
-    unknown_from = sorted(s for s in state_map if not source.has_stage(s))
-    if unknown_from:
-        raise Invalid(
-            f"state_map: {', '.join(unknown_from)} is not a stage of {source.key} "
-            f"(stages: {', '.join(source.state_names)})"
-        )
-    unknown_to = sorted({t for t in state_map.values() if not target.has_stage(t)})
-    if unknown_to:
-        raise Invalid(
-            f"state_map: {', '.join(unknown_to)} is not a stage of {target.key} "
-            f"(stages: {', '.join(target.state_names)})"
-        )
-    return MigrationPlan(name, source, target, dict(state_map))
+    warnings = [
+        f"state_map: {old!r} is not a stage of {source.key}; ignored"
+        for old in sorted(state_map)
+        if not source.has_stage(old)
+    ]
+    return MigrationPlan(name, source, target, dict(state_map), warnings)
 
 
-def target_state(migration: MigrationPlan, state: str) -> str | None:
-    """Where an engagement in `state` goes: the map, else the same name if the target
-    has it, else nowhere (refused)."""
+def target_state(migration: MigrationPlan, state: str) -> tuple[str | None, str]:
+    """Where an engagement in `state` goes (the map, else the same name if the target
+    has it), or None and why not."""
+    new = migration.state_map.get(state, state)
+    if migration.target.has_stage(new):
+        return new, ""
     if state in migration.state_map:
-        return migration.state_map[state]
-    return state if migration.target.has_stage(state) else None
+        return None, (
+            f"stage {state!r} is mapped to {new!r}, which is not a stage of "
+            f"{migration.target.key} (stages: {', '.join(migration.target.state_names)})"
+        )
+    return None, (
+        f"stage {state!r} has no counterpart in {migration.target.key}; map it with state_map"
+    )
 
 
 def run(
@@ -82,7 +88,7 @@ def run(
     dry_run: bool,
     actor: str,
 ) -> MigrationResult:
-    result = MigrationResult(dry_run=dry_run)
+    result = MigrationResult(dry_run=dry_run, warnings=list(migration.warnings))
     with ctx.db.read() as session:
         query = select(
             col(Engagement.id),
@@ -114,15 +120,9 @@ def run(
                 }
             )
             continue
-        state = target_state(migration, row.state)
+        state, why_not = target_state(migration, row.state)
         if state is None:
-            result.refused.append(
-                {
-                    "id": eid,
-                    "reason": f"stage {row.state!r} has no counterpart in "
-                    f"{migration.target.key}; map it with state_map",
-                }
-            )
+            result.refused.append({"id": eid, "reason": why_not})
             continue
         if dry_run or _apply(ctx, migration, eid, row.version, row.state, state, actor):
             result.migrated.append(eid)

@@ -158,20 +158,35 @@ def test_dry_run_then_migration_with_history_and_refusals(
     assert (moved["state"], moved["process_version"]) == ("workshops", 2)
 
 
-def test_a_wrong_request_is_a_422_naming_the_problem(admin: Api, ctx: Context) -> None:
+def test_a_wrong_request_names_the_problem(admin: Api, staff: Api, ctx: Context) -> None:
+    onboarding = _engagement(staff, "approve")
     ctx.registry.register(VERSION_2)
     url = "/api/v1/processes/fokusberatung/migrations"
-    cases = [
-        ({"from_version": 1, "to_version": 3}, "to_version"),
-        ({"from_version": 1, "to_version": 2, "state_map": {"nowhere": "workshops"}}, "nowhere"),
-        ({"from_version": 1, "to_version": 2, "state_map": {"onboarding": "nowhere"}}, "nowhere"),
-        ({"from_version": 0, "to_version": 2}, "from_version"),
-    ]
-    for body, word in cases:
+    for body, status, word in [
+        ({"from_version": 1, "to_version": 3}, 404, "to_version"),
+        ({"from_version": 0, "to_version": 2}, 422, "from_version"),
+        ({"from_version": 1, "to_version": 2, "dry_run": "no"}, 422, "dry_run"),
+    ]:
         response = admin.post(url, json=body)
-        assert response.status_code == 422, (body, response.text)
+        assert response.status_code == status, (body, response.text)
         assert word in response.json()["detail"]
-    assert admin.post("/api/v1/processes/nothing/migrations", json=cases[0][0]).status_code == 404
+    typo = admin.ok(
+        admin.post(url, json={"from_version": 1, "to_version": 2, "state_map": {"nowhere": "x"}})
+    )
+    assert typo["warnings"] == ["state_map: 'nowhere' is not a stage of fokusberatung v1; ignored"]
+    wrong_target = admin.ok(
+        admin.post(
+            url, json={"from_version": 1, "to_version": 2, "state_map": {"onboarding": "nowhere"}}
+        )
+    )
+    assert [r["id"] for r in wrong_target["refused"]] == [onboarding]
+    assert "mapped to 'nowhere'" in wrong_target["refused"][0]["reason"]
+    assert (
+        admin.post(
+            "/api/v1/processes/nothing/migrations", json={"from_version": 1, "to_version": 1}
+        ).status_code
+        == 404
+    )
     assert admin.get("/api/v1/processes/nothing").status_code == 404
     assert admin.get("/api/v1/processes/fokusberatung/versions/7").status_code == 404
 
