@@ -39,11 +39,11 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from service.app import create_app  # noqa: E402
 from service.auth.keys import Role, create_key  # noqa: E402
-from service.context import Context  # noqa: E402
+from service.core.context import Context  # noqa: E402
+from service.core.migrate import upgrade  # noqa: E402
+from service.core.settings import Settings  # noqa: E402
 from service.engagements import service  # noqa: E402
 from service.engagements.filters import EngagementFilters  # noqa: E402
-from service.migrate import upgrade  # noqa: E402
-from service.settings import Settings  # noqa: E402
 from workflows import calendar  # noqa: E402
 from workflows.calendar import FEDERAL_STATES  # noqa: E402
 

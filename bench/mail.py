@@ -24,16 +24,16 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from sqlalchemy import select  # noqa: E402
 
-from service.clock import MovableClock  # noqa: E402
-from service.context import Context  # noqa: E402
+from service.core.clock import MovableClock  # noqa: E402
+from service.core.context import Context  # noqa: E402
+from service.core.migrate import upgrade  # noqa: E402
+from service.core.settings import Settings  # noqa: E402
 from service.engagements import service as engagements  # noqa: E402
 from service.engagements.schemas import EngagementCreate  # noqa: E402
 from service.mail.dispatch import dispatch  # noqa: E402
 from service.mail.invitations import invite  # noqa: E402
 from service.mail.models import OutboxMessage  # noqa: E402
-from service.migrate import upgrade  # noqa: E402
 from service.participants.models import Participant  # noqa: E402
-from service.settings import Settings  # noqa: E402
 from service.workshops import service as workshops  # noqa: E402
 from service.workshops.schemas import WorkshopCreate  # noqa: E402
 

@@ -33,8 +33,8 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from service.app import create_app  # noqa: E402
 from service.auth.keys import Role, create_key  # noqa: E402
-from service.context import Context  # noqa: E402
-from service.settings import Settings  # noqa: E402
+from service.core.context import Context  # noqa: E402
+from service.core.settings import Settings  # noqa: E402
 
 
 def load(url: str, count: int, workdir: Path) -> float:

@@ -12,20 +12,21 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
-from service import http_errors
 from service.auth.api import router as api_keys_router
 from service.auth.gate import ApiKeyGate
-from service.body_limit import BodyLimitMiddleware
-from service.context import Context
+from service.core.context import Context
+from service.core.paths import templates_dir
 from service.engagements.api import router as engagements_router
+from service.engagements.facts import check_known
 from service.health import describe, ready
+from service.http import http_errors
+from service.http.body_limit import BodyLimitMiddleware
 from service.mail.rsvp_api import router as rsvp_router
 from service.measures.api import router as measures_router
 from service.observability.endpoint import install_metrics
 from service.observability.http import ObservabilityMiddleware
 from service.observability.transitions import install_transition_counter
 from service.participants.api import router as participants_router
-from service.paths import templates_dir
 from service.processes.api import router as processes_router
 from service.web.routes import router as web_router
 from service.workshops.api import router as workshops_router
@@ -50,6 +51,9 @@ def _health_doc(down: str) -> dict[int | str, dict[str, Any]]:
 def create_app(
     ctx: Context, *, on_start: list[Hook] | None = None, on_stop: list[Hook] | None = None
 ) -> FastAPI:
+    # a process whose guard reads a fact nobody loads is refused here, at start
+    check_known(name for process in ctx.registry.all() for name in process.facts)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for hook in on_start or []:

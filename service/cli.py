@@ -2,7 +2,7 @@
 
 Start-up problems (a bad setting, an unreachable database, a SQLite file that does not
 exist) end the command with one line on stderr and status 2, never a traceback; see
-service/migrate.py for what each command may create."""
+service/core/migrate.py for what each command may create."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from typing import Annotated
 import typer
 
 from service.auth.keys import Role, create_key
-from service.context import Context
-from service.migrate import StartupError, check_location, prepare
+from service.core.context import Context
+from service.core.migrate import StartupError, check_location, prepare
+from service.core.settings import Settings, SettingsError, load_settings
 from service.observability.logs import setup_logging
-from service.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("fokus")
 HELP = "fokus: the API, dashboard and sweeps; var/ is relative to the working directory."
@@ -225,7 +225,7 @@ def process_migrate(
 ) -> None:
     """Moves the engagements on one version of a process to another; a dry run unless
     --apply. Each engagement changes in its own transaction, with a history entry."""
-    from service.errors import DomainError
+    from service.core.errors import DomainError
     from service.processes import migration
 
     state_map: dict[str, str] = {}

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from service.context import Context
+from service.core.context import Context
 from service.engagements import schedule
 from service.engagements import service as engagements
 from service.engagements.models import Engagement

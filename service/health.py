@@ -18,7 +18,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlmodel import Field, SQLModel, col
 
-from service.context import Context
+from service.core.context import Context
 
 READY_TIMEOUT = 5.0  # seconds: a probe that waits longer than this is an answer too
 

@@ -8,7 +8,7 @@ import logging
 from fastapi import FastAPI
 
 from service.app import create_app
-from service.context import Context
+from service.core.context import Context
 from service.scheduling import Sweeper
 
 log = logging.getLogger("fokus")

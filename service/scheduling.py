@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
-from service.context import Context
+from service.core.context import Context
+from service.core.metrics import SWEEP_DURATION, SWEEP_FAILURES
+from service.core.sweep import Sweep
 from service.engagements.jobs import SWEEPS as ENGAGEMENT_SWEEPS
 from service.mail.dispatch import release_claims
 from service.mail.jobs import SWEEPS as MAIL_SWEEPS
-from service.metrics import SWEEP_DURATION, SWEEP_FAILURES
-from service.sweep import Sweep
 
 log = logging.getLogger("fokus.scheduler")
 logging.getLogger("apscheduler").setLevel(logging.WARNING)

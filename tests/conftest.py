@@ -24,11 +24,11 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.auth.keys import Role, create_key
-from service.clock import MovableClock
-from service.context import Context
-from service.db import Database
-from service.migrate import upgrade
-from service.settings import Settings
+from service.core.clock import MovableClock
+from service.core.context import Context
+from service.core.db import Database
+from service.core.migrate import upgrade
+from service.core.settings import Settings
 from tests.postgres import PostgresServer, unavailable_reason
 from tests.support import Api, SmtpSink
 from workflows.registry import Registry, default_registry

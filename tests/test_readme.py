@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic.fields import FieldInfo
 
-from service.settings import Settings
+from service.core.settings import Settings
 from workflows.diagram import mermaid
 from workflows.registry import default_registry
 

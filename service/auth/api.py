@@ -13,10 +13,10 @@ from sqlmodel import col, select
 from service.auth.deps import Admin, Ctx
 from service.auth.keys import Role, create_key
 from service.auth.models import ApiKey
-from service.deps import ReadSession, WriteSession
-from service.errors import NotFound
-from service.openapi import errors
-from service.validation import Id, Name
+from service.core.errors import NotFound
+from service.core.validation import Id, Name
+from service.http.deps import ReadSession, WriteSession
+from service.http.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["api keys"])
 

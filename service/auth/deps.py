@@ -9,8 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from service.auth.keys import KEY_CACHE, Principal, Role
-from service.context import Context
-from service.errors import Forbidden, Unauthorized
+from service.core.context import Context
+from service.core.errors import Forbidden, Unauthorized
 
 _cache = KEY_CACHE
 

@@ -17,8 +17,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.auth.deps import PRINCIPAL_SCOPE_KEY, authenticate, authorization_header
-from service.context import Context
-from service.errors import Unauthorized
+from service.core.context import Context
+from service.core.errors import Unauthorized
 from service.health import describe
 
 log = logging.getLogger("fokus.http")

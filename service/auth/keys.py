@@ -16,7 +16,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, select
 
 from service.auth.models import ApiKey
-from service.clock import Clock
+from service.core.clock import Clock
 
 
 class Role(StrEnum):

@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 from sqlmodel import Session
 
 from service.auth.deps import Ctx, Reader, Writer
-from service.deps import ReadSession, WriteSession
+from service.core.validation import LINE_PATTERN, Flag, Id
 from service.engagements import service
 from service.engagements.filters import EngagementFilters
 from service.engagements.schemas import (
@@ -23,10 +23,10 @@ from service.engagements.schemas import (
     OverdueItem,
     TransitionRequest,
 )
-from service.openapi import errors
+from service.http.deps import ReadSession, WriteSession
+from service.http.openapi import errors
 from service.processes.presenters import process_as_data
 from service.processes.schemas import WorkflowPublic
-from service.validation import LINE_PATTERN, Flag, Id
 from workflows.diagram import mermaid
 from workflows.registry import default_registry
 

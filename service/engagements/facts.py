@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select
 from sqlmodel import Session, col
 
+from service.core.errors import NotFound
 from service.engagements.models import Engagement
-from service.errors import NotFound
 from service.measures.models import Measure
 from service.participants.models import Participant
 from service.workshops.models import Workshop

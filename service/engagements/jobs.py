@@ -5,12 +5,12 @@ service/scheduling.py runs them in every `fokus serve` and in `fokus scheduler`.
 
 from __future__ import annotations
 
+from service.core.sweep import Sweep
 from service.engagements.reminders import (
     sweep_escalations,
     sweep_funding_warnings,
     sweep_reminders,
 )
-from service.sweep import Sweep
 
 SWEEPS: list[Sweep] = [
     Sweep("deadline_reminders", sweep_reminders),

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
-from service.context import Context
+from service.core.context import Context
 from service.engagements.models import Engagement
 from service.mail.common import common_context
 from service.mail.outbox import address, enqueue

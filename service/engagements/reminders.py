@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, update
 from sqlmodel import Session, col
 
-from service import translations
-from service.context import Context
+from service.core import translations
+from service.core.context import Context
 from service.engagements import schedule
 from service.engagements.facts import STARTED_STATUSES
 from service.engagements.models import Engagement

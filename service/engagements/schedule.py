@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from service.settings import Settings
+from service.core.settings import Settings
 from workflows import calendar
 from workflows.definition import Process
 

@@ -1,5 +1,5 @@
 """The engagement API's bodies. Each request schema declares in JSON Schema what its
-validators check (service/validation.py), including the rules between fields where JSON
+validators check (service/core/validation.py), including the rules between fields where JSON
 Schema can say them (`if`/`then`, `anyOf`), so the OpenAPI document is the contract."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from service.validation import (
+from service.core.validation import (
     Email,
     LocalDateTime,
     Name,

@@ -11,7 +11,9 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
-from service.context import Context
+from service.core.context import Context
+from service.core.errors import Conflict, Invalid, NotFound
+from service.core.timeutil import from_client, to_client
 from service.engagements import schedule
 from service.engagements.facts import load_facts, load_one
 from service.engagements.filters import EngagementFilters
@@ -27,9 +29,7 @@ from service.engagements.schemas import (
     OverdueItem,
     TransitionRequest,
 )
-from service.errors import Conflict, Invalid, NotFound
 from service.observability.transitions import record_transition
-from service.timeutil import from_client, to_client
 from workflows import calendar
 from workflows.definition import Process, milestone_due
 from workflows.engine import Facts, TriggerRefused

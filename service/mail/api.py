@@ -11,11 +11,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from service.auth.deps import Ctx, Reader
-from service.deps import ReadSession
+from service.core.timeutil import to_client
+from service.core.validation import Id
 from service.engagements.service import get as get_engagement
+from service.http.deps import ReadSession
 from service.mail.outbox import messages_of
-from service.timeutil import to_client
-from service.validation import Id
 
 router = APIRouter(tags=["mail"])
 

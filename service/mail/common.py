@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.context import Context
+from service.core.context import Context
 
 
 def common_context(ctx: Context, language: str) -> dict[str, Any]:

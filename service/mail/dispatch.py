@@ -38,7 +38,8 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
+from service.core.metrics import MAIL_SEND_ATTEMPTS, MAIL_SEND_FAILURES, MAIL_SENT
 from service.mail.models import OutboxMessage
 from service.mail.transport import (
     ConnectError,
@@ -48,7 +49,6 @@ from service.mail.transport import (
     build_message,
     transport_for,
 )
-from service.metrics import MAIL_SEND_ATTEMPTS, MAIL_SEND_FAILURES, MAIL_SENT
 
 log = logging.getLogger("fokus.mail")
 

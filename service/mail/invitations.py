@@ -28,10 +28,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from service import translations
-from service.context import Context
+from service.core import translations
+from service.core.context import Context
+from service.core.errors import Conflict, Invalid, NotFound
 from service.engagements.models import Engagement
-from service.errors import Conflict, Invalid, NotFound
 from service.mail.common import common_context
 from service.mail.ics import CalendarEntry, build_ics
 from service.mail.outbox import address, enqueue

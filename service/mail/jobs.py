@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from service.context import Context
+from service.core.context import Context
+from service.core.sweep import Sweep
 from service.mail.dispatch import dispatch
-from service.sweep import Sweep
 
 
 def _mail_wakeup(ctx: Context) -> threading.Event:

@@ -8,10 +8,10 @@ from email.headerregistry import Address
 from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session, col
 
-from service.context import Context
+from service.core.context import Context
+from service.core.validation import CONTROL_CHARACTERS
 from service.mail.models import OutboxMessage
 from service.mail.render import Rendered
-from service.validation import CONTROL_CHARACTERS
 
 
 def address(name: str | None, email: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from service.paths import templates_dir
+from service.core.paths import templates_dir
 
 LANGUAGES = ("de", "en")
 

@@ -25,10 +25,10 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from service.auth.deps import Ctx
-from service.body_limit import BodyTooLarge
-from service.context import Context
-from service.deps import ReadSession
+from service.core.context import Context
 from service.engagements.models import Engagement
+from service.http.body_limit import BodyTooLarge
+from service.http.deps import ReadSession
 from service.mail import tokens
 from service.mail.invitations import when
 from service.participants.models import Participant

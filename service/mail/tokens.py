@@ -11,7 +11,7 @@ import hmac
 
 from itsdangerous import BadData, URLSafeSerializer
 
-from service.context import Context
+from service.core.context import Context
 
 SALT = "fokus.rsvp.v1"
 

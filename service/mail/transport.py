@@ -41,8 +41,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 import idna
 
-from service.settings import Settings
-from service.validation import CONTROL_CHARACTERS
+from service.core.settings import Settings
+from service.core.validation import CONTROL_CHARACTERS
 
 
 class SendError(Exception):

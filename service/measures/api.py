@@ -3,11 +3,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.auth.deps import Ctx, Reader, Writer
-from service.deps import ReadSession, WriteSession
+from service.core.validation import Id
+from service.http.deps import ReadSession, WriteSession
+from service.http.openapi import errors
 from service.measures import service
 from service.measures.schemas import MeasureCreate, MeasurePublic, MeasureUpdate
-from service.openapi import errors
-from service.validation import Id
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
 

@@ -6,7 +6,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from service.validation import Name, OptionalName, Percent, PlanDate, Text
+from service.core.validation import Name, OptionalName, Percent, PlanDate, Text
 
 
 class ActionArea(StrEnum):

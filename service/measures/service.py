@@ -3,9 +3,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from service.context import Context
+from service.core.context import Context
+from service.core.errors import NotFound
 from service.engagements.service import get as get_engagement
-from service.errors import NotFound
 from service.measures.models import Measure
 from service.measures.schemas import MeasureCreate, MeasureStatus, MeasureUpdate
 

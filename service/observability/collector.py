@@ -11,7 +11,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
 from service.engagements.models import Engagement
 from service.mail.models import OutboxMessage
 

@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
-from service.context import Context
+from service.core.context import Context
 from service.observability.collector import DatabaseCollector
 from service.observability.metrics_server import UNAUTHORIZED_BODY, bearer_accepted
 

@@ -14,7 +14,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from service.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from service.observability.logs import REQUEST_ID, accept_request_id, redact
 
 log = logging.getLogger("fokus.access")

@@ -2,7 +2,7 @@
 plain text on a terminal. Every line written while a request is handled carries its id.
 
 No line carries a secret or a row's values: the sources are fixed (engines with
-`hide_parameters=True` in service/db.py, the access line's path with the RSVP token
+`hide_parameters=True` in service/core/db.py, the access line's path with the RSVP token
 masked in service/observability/http.py), and both formatters pass the message, the
 traceback and the fields through `redact` as a last guard for what a library puts
 into an exception's text: API keys (`fok_…`), RSVP tokens (`/rsvp/…`), SQLAlchemy's

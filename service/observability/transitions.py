@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from service.core.metrics import TRANSITIONS
 from service.engagements.models import HistoryEntry
-from service.metrics import TRANSITIONS
 
 _KEY = "fokus_pending_transitions"
 _installed = False

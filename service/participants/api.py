@@ -3,11 +3,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from service.auth.deps import Ctx, Reader, Writer
-from service.deps import ReadSession, WriteSession
-from service.openapi import errors
+from service.core.validation import Id
+from service.http.deps import ReadSession, WriteSession
+from service.http.openapi import errors
 from service.participants import service
 from service.participants.schemas import ParticipantCreate, ParticipantPublic
-from service.validation import Id
 
 router = APIRouter(prefix="/api/v1", tags=["participants"])
 

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from service.validation import Email, Name, OptionalName
+from service.core.validation import Email, Name, OptionalName
 
 
 class ParticipantCreate(BaseModel):

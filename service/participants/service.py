@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
-from service.context import Context
+from service.core.context import Context
+from service.core.errors import Conflict, NotFound
 from service.engagements.service import get as get_engagement
-from service.errors import Conflict, NotFound
 from service.mail.models import OutboxMessage
 from service.participants.models import Participant
 from service.participants.schemas import ParticipantCreate

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from service.auth.deps import Admin, Ctx, Reader
-from service.context import Context
-from service.errors import NotFound
-from service.openapi import errors
+from service.core.context import Context
+from service.core.errors import NotFound
+from service.http.openapi import errors
 from service.processes import migration
 from service.processes.presenters import process_as_data, version_summary
 from service.processes.schemas import (

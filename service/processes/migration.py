@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
+from service.core.errors import NotFound
 from service.engagements.models import Engagement, HistoryEntry
-from service.errors import NotFound
 from workflows.definition import Process
 
 _HISTORY = insert(HistoryEntry.__table__)  # type: ignore[attr-defined]

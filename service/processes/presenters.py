@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.settings import Settings
+from service.core.settings import Settings
 from workflows.definition import Process
 
 

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
-from service.validation import BodyId, number
+from service.core.validation import BodyId, number
 
 STAGE_PATTERN = "^[a-z][a-z0-9_]*$"
 StageName = Annotated[str, Field(min_length=1, max_length=40, pattern=STAGE_PATTERN)]

@@ -1,13 +1,13 @@
 """The dashboard's language: German by default; English is the switch (`?lang=en`,
 remembered in a cookie). The words themselves are data (`templates/i18n/*.json`, read by
-service/translations.py); stage and step labels come from the process definition."""
+service/core/translations.py); stage and step labels come from the process definition."""
 
 from __future__ import annotations
 
 from fastapi import Request
 
-from service.translations import DEFAULT, LANGUAGES
-from service.translations import language as words_of
+from service.core.translations import DEFAULT, LANGUAGES
+from service.core.translations import language as words_of
 
 __all__ = ["APPLICANTS", "AREAS", "DEFAULT", "LANGUAGES", "STRINGS", "language"]
 

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from service.paths import templates_dir
+from service.core.paths import templates_dir
 from service.web import i18n
 
 

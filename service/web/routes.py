@@ -22,13 +22,14 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from service.context import Context
+from service.core.context import Context
+from service.core.errors import Conflict, DomainError, NotFound
+from service.core.validation import MAX_INT
 from service.engagements import service as engagements
 from service.engagements.facts import load_one
 from service.engagements.filters import EngagementFilters
 from service.engagements.schemas import DeadlineRequest, EngagementUpdate, TransitionRequest
-from service.errors import Conflict, DomainError, NotFound
-from service.http_errors import describe
+from service.http.http_errors import describe
 from service.mail import invitations
 from service.mail.outbox import messages_of
 from service.measures import service as measures
@@ -37,7 +38,6 @@ from service.measures.schemas import ActionArea, MeasureCreate, MeasureStatus, M
 from service.participants import service as participants
 from service.participants.models import Participant
 from service.participants.schemas import ParticipantCreate
-from service.validation import MAX_INT
 from service.web import i18n, queries
 from service.web import session as websession
 from service.web.diagram import svg

@@ -27,7 +27,7 @@ from sqlmodel import col
 
 from service.auth.keys import Principal, Role, hash_key
 from service.auth.models import ApiKey, DashboardSession
-from service.context import Context
+from service.core.context import Context
 
 COOKIE = "fokus_session"
 MAX_AGE = 12 * 3600  # a working day; then log in again

@@ -6,14 +6,14 @@ from fastapi import APIRouter
 from sqlmodel import Session
 
 from service.auth.deps import Ctx, Reader, Writer
-from service.context import Context
-from service.deps import ReadSession, WriteSession
-from service.errors import Conflict
+from service.core.context import Context
+from service.core.errors import Conflict
+from service.core.timeutil import from_client
+from service.core.validation import Id
+from service.http.deps import ReadSession, WriteSession
+from service.http.openapi import errors
 from service.mail import invitations
 from service.mail.api import router as messages_router
-from service.openapi import errors
-from service.timeutil import from_client
-from service.validation import Id
 from service.workshops import service
 from service.workshops.schemas import (
     InvitationPublic,

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.validation import BodyId, LocalDateTime, Name, not_null
+from service.core.validation import BodyId, LocalDateTime, Name, not_null
 
 
 class WorkshopCreate(BaseModel):

@@ -5,11 +5,11 @@ import uuid
 from sqlalchemy import select
 from sqlmodel import Session
 
-from service.context import Context
+from service.core.context import Context
+from service.core.errors import Invalid, NotFound
+from service.core.timeutil import from_client, to_client
 from service.engagements.service import get as get_engagement
-from service.errors import Invalid, NotFound
 from service.participants.models import Participant
-from service.timeutil import from_client, to_client
 from service.workshops.models import Invitation, Workshop
 from service.workshops.schemas import InvitationPublic, WorkshopCreate, WorkshopPublic
 

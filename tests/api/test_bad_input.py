@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from service.context import Context
+from service.core.context import Context
 from service.engagements.models import Engagement, HistoryEntry
 from tests.support import ENGAGEMENT, Api
 

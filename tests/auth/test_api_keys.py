@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from service.auth.keys import hash_key
 from service.auth.models import ApiKey
-from service.context import Context
+from service.core.context import Context
 from tests.support import ENGAGEMENT, Api
 
 

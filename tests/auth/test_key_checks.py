@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from service.auth.keys import KeyCache, Principal, Role, hash_key
 from service.auth.models import ApiKey
-from service.context import Context
+from service.core.context import Context
 from tests.support import ENGAGEMENT, Api
 
 MALFORMED = [

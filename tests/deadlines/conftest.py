@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
 from service.mail.models import OutboxMessage
 
 SUPERVISORS = ["leitung@agentur.example"]

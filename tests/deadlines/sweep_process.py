@@ -14,10 +14,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from service.clock import MovableClock
-from service.context import Context
+from service.core.clock import MovableClock
+from service.core.context import Context
+from service.core.settings import Settings
 from service.engagements.jobs import SWEEPS
-from service.settings import Settings
 
 
 def _wait_for(path: Path) -> None:

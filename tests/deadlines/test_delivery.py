@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from service.clock import MovableClock
-from service.context import Context
+from service.core.clock import MovableClock
+from service.core.context import Context
 from service.engagements.reminders import sweep_all
 from service.mail.dispatch import dispatch
 from tests.conftest import BERLIN

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from service.clock import MovableClock
-from service.context import Context
+from service.core.clock import MovableClock
+from service.core.context import Context
 from service.engagements.reminders import sweep_all
 from tests.conftest import BERLIN
 from tests.deadlines.conftest import SUPERVISORS, kinds, outbox

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from service.clock import MovableClock
+from service.core.clock import MovableClock
 from tests.conftest import BERLIN
 from tests.support import Api
 

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from service.clock import MovableClock
-from service.context import Context
+from service.core.clock import MovableClock
+from service.core.context import Context
 from service.engagements.jobs import SWEEPS
 from service.engagements.reminders import next_escalation, sweep_all
 from tests.conftest import BERLIN

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
 from service.mail.models import OutboxMessage
 from tests.conftest import BERLIN
 from tests.deadlines.conftest import SUPERVISORS, kinds, outbox

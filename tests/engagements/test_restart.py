@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from service.settings import Settings
+from service.core.settings import Settings
 from tests.support import ENGAGEMENT, free_port, wait_until
 
 FOKUS = str(Path(sys.executable).parent / "fokus")

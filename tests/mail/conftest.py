@@ -16,7 +16,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from service.context import Context
+from service.core.context import Context
 from service.mail.dispatch import DispatchResult, dispatch
 from tests.support import Api, SmtpSink
 
@@ -126,7 +126,7 @@ def queue_invitations(ctx: Context, staff: Api, count: int) -> tuple[int, int]:
     subprocess with the system clock finds them due. Returns (engagement, workshop)."""
     from datetime import UTC, datetime
 
-    from service.clock import MovableClock
+    from service.core.clock import MovableClock
     from service.mail.invitations import invite
     from service.participants import service as participants
     from service.participants.schemas import ParticipantCreate

@@ -8,7 +8,7 @@ from email.utils import getaddresses
 
 from sqlalchemy import func, select
 
-from service.context import Context
+from service.core.context import Context
 from service.mail.models import OutboxMessage
 from tests.mail.conftest import parts, setup_workshop
 from tests.support import Api, SmtpSink

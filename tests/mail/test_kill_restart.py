@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
 from service.mail.models import OutboxMessage
 from tests.mail.conftest import SlowSink, queue_invitations, scheduler_process, stop_process
 from tests.support import Api, free_port, wait_until

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from service.clock import MovableClock
-from service.context import Context
+from service.core.clock import MovableClock
+from service.core.context import Context
 from service.mail import dispatch as dispatcher
 from service.mail.models import OutboxMessage
 from tests.mail.conftest import reparse, restart_sink, setup_workshop
@@ -128,7 +128,7 @@ def test_an_unsafe_row_fails_permanently_without_touching_the_others(
 def test_without_smtp_url_mail_goes_to_a_maildir(staff: Api, ctx: Context) -> None:
     import mailbox
 
-    from service.settings import Settings
+    from service.core.settings import Settings
 
     maildir_settings = Settings(**{**ctx.settings.model_dump(), "smtp_url": None})
     maildir_ctx = Context(settings=maildir_settings, db=ctx.db, clock=ctx.clock)

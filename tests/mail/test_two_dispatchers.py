@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from service.context import Context
+from service.core.context import Context
 from service.mail.models import OutboxMessage
 from tests.mail.conftest import SlowSink, queue_invitations, scheduler_process, stop_process
 from tests.support import Api, wait_until

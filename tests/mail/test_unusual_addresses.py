@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
 from service.mail import dispatch as dispatcher
 from service.mail.models import OutboxMessage
 from service.mail.transport import SendError, build_message, recipient

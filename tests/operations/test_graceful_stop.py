@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
 from service.mail.dispatch import LEASE
 from service.mail.models import OutboxMessage
 from tests.replicas.conftest import Replica

@@ -17,8 +17,8 @@ from sqlmodel import col
 
 from service import health
 from service.app import create_app
-from service.context import Context
-from service.db import Database
+from service.core.context import Context
+from service.core.db import Database
 from service.health import ReadinessProbe
 from tests.postgres import PostgresServer
 from tests.support import wait_until

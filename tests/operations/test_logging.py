@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.context import Context
+from service.core.context import Context
 from service.observability.logs import accept_request_id, redact, setup_logging, wants_json
 from tests.support import Api
 

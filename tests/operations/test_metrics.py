@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.clock import MovableClock
-from service.context import Context
+from service.core.clock import MovableClock
+from service.core.context import Context
+from service.core.sweep import Sweep
 from service.mail.dispatch import dispatch
 from service.scheduling import run_guarded
-from service.sweep import Sweep
 from tests.support import Api, SmtpSink
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import text
 
 from service.auth.keys import Role, create_key
-from service.context import Context
+from service.core.context import Context
 from tests.support import ENGAGEMENT, free_port, wait_until
 
 FOKUS = str(Path(sys.executable).parent / "fokus")

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, inspect, text
 from sqlmodel import SQLModel
 
 import service.models  # noqa: F401  (every table on the metadata)
-from service.db import Database
-from service.migrate import alembic_config, upgrade
+from service.core.db import Database
+from service.core.migrate import alembic_config, upgrade
 from tests.postgres import PostgresServer
 from tests.support import wait_until
 
@@ -111,7 +111,7 @@ def test_an_advisory_lock_holder_blocks_a_second_upgrade(
     postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
     """While one process holds the migration lock, another `fokus db upgrade` waits."""
-    from service.migrate import ADVISORY_LOCK_ID
+    from service.core.migrate import ADVISORY_LOCK_ID
 
     name = postgres_server.unique_name("lock")
     url = postgres_server.create_database(name)

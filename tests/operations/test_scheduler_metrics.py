@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.context import Context
+from service.core.context import Context
 from service.observability.metrics_server import bearer_accepted
 from tests.support import free_port
 

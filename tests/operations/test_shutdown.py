@@ -15,7 +15,8 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import select
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
+from service.core.sweep import Sweep
 from service.mail.dispatch import claim, worker_id
 from service.mail.jobs import SWEEPS as MAIL_SWEEPS
 from service.mail.models import OutboxMessage

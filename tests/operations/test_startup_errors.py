@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from service.context import Context
+from service.core.context import Context
 from tests.support import free_port
 
 FOKUS = str(Path(sys.executable).parent / "fokus")

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
-from service.context import Context
+from service.core.context import Context
+from service.core.errors import Conflict
+from service.core.write_queue import WriteQueue
 from service.engagements.models import Engagement
-from service.errors import Conflict
-from service.write_queue import WriteQueue
 from tests.support import Api
 
 pytestmark = pytest.mark.sqlite_only
@@ -35,7 +35,7 @@ def test_jobs_of_one_batch_commit_together_and_a_failing_one_alone_is_undone(
     ctx: Context, staff: Api
 ) -> None:
     ids = [staff.engagement(municipality=f"Gemeinde {i}")["id"] for i in range(3)]
-    writer = WriteQueue(ctx.db)
+    writer = WriteQueue(ctx.db.write)
     gate = threading.Event()
     # the first job holds the writer until the others are queued: one batch of three
     blocker = writer.submit(lambda session: gate.wait(5))
@@ -58,7 +58,7 @@ def test_jobs_of_one_batch_commit_together_and_a_failing_one_alone_is_undone(
 
 def test_a_failed_commit_fails_every_job_of_the_batch(ctx: Context, staff: Api) -> None:
     eid = staff.engagement()["id"]
-    writer = WriteQueue(ctx.db)
+    writer = WriteQueue(ctx.db.write)
     gate = threading.Event()
     blocker = writer.submit(lambda session: gate.wait(5))
 

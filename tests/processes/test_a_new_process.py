@@ -5,14 +5,19 @@ the app in its registry and walked through by API and in the dashboard; nothing 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from service.app import create_app
+from service.core.context import Context
+from service.core.settings import Settings
 from tests.processes.toy_process import SPRINT
 from tests.support import ENGAGEMENT, Api
 from tests.web.conftest import form, login
+from workflows.definition import Guard
 from workflows.registry import Registry, default_registry
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"
@@ -123,14 +128,7 @@ def test_the_dashboard_walks_it_too(client: TestClient, staff: Api) -> None:
     assert "Beispielstadt" not in client.get("/?process=fokusberatung").text
 
 
-def test_a_guard_that_reads_an_unknown_fact_is_refused_at_start(
-    settings: object, clock: object
-) -> None:
-    from dataclasses import replace
-
-    from service.context import Context
-    from workflows.definition import Guard
-
+def test_a_guard_that_reads_an_unknown_fact_is_refused_at_start(settings: Settings) -> None:
     broken = replace(
         SPRINT,
         version=2,
@@ -143,5 +141,9 @@ def test_a_guard_that_reads_an_unknown_fact_is_refused_at_start(
     )
     registry = default_registry()
     registry.register(broken)
-    with pytest.raises(ValueError, match="moon_phase"):
-        Context.from_settings(settings, registry=registry)  # type: ignore[arg-type]
+    ctx = Context.from_settings(settings, registry=registry)
+    try:
+        with pytest.raises(ValueError, match="moon_phase"):
+            create_app(ctx)
+    finally:
+        ctx.db.dispose()

@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-from service.context import Context
+from service.core.context import Context
 from tests.support import ENGAGEMENT, Api
 from workflows.definition import Process, Stage, Step
 from workflows.processes.fokusberatung import VERSION_1

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from service.auth.keys import Role, create_key
-from service.context import Context
+from service.core.context import Context
 from tests.support import SmtpSink, free_port
 
 FOKUS = str(Path(sys.executable).parent / "fokus")

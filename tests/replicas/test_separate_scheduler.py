@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from service.context import Context
+from service.core.context import Context
 from tests.replicas.conftest import Replica, all_running
 from tests.replicas.test_two_replicas import Clients, _outbox, _sent_by
 from tests.support import ENGAGEMENT, SmtpSink, wait_until

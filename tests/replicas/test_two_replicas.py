@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import select
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
 from service.engagements.models import HistoryEntry
 from service.mail.models import OutboxMessage
 from tests.replicas.conftest import SUPERVISOR, Replica, all_running

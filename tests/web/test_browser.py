@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlmodel import col
 
-from service.context import Context
+from service.core.context import Context
 from service.mail.models import OutboxMessage
 from tests.support import Api, LiveServer
 from tests.web.conftest import key_of

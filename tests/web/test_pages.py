@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from service.app import create_app
 from service.auth.models import ApiKey
-from service.context import Context
+from service.core.context import Context
 from tests.support import Api
 from tests.web.conftest import csrf_of, form, key_of, login
 

@@ -8,10 +8,9 @@ import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from service.clock import Clock, SystemClock
-from service.db import Database
-from service.engagements.facts import check_known
-from service.settings import Settings
+from service.core.clock import Clock, SystemClock
+from service.core.db import Database
+from service.core.settings import Settings
 from workflows.definition import Process
 from workflows.engine import Engine
 from workflows.registry import Registry, default_registry
@@ -37,7 +36,6 @@ class Context:
         self.mail_wakeup.set()
 
     def __post_init__(self) -> None:
-        check_known(name for process in self.registry.all() for name in process.facts)
         if not self.registry.knows(self.settings.default_process):
             raise ValueError(
                 f"FOKUS_DEFAULT_PROCESS: unknown process {self.settings.default_process!r}; "

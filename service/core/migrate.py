@@ -6,17 +6,17 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.db import Database, sqlite_file
-from service.settings import Settings
+from service.core.db import Database, sqlite_file
+from service.core.paths import SERVICE
+from service.core.settings import Settings
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = SERVICE / "migrations"
 ADVISORY_LOCK_ID = 0x0F0C05  # any constant shared by every fokus process
 
 

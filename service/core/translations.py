@@ -10,7 +10,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from service.paths import templates_dir
+from service.core.paths import templates_dir
 
 LANGUAGES = ("de", "en")
 DEFAULT = "de"

@@ -17,14 +17,15 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, TypeVar
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-if TYPE_CHECKING:
-    from service.db import Database
-
 T = TypeVar("T")
+# a write transaction that commits on success (Database.write): the queue needs only that,
+# so it knows nothing of the Database that owns it
+WriteTransaction = Callable[[], AbstractContextManager[Session]]
 Job = Callable[[Session], Any]
 log = logging.getLogger("fokus.db")
 
@@ -32,8 +33,8 @@ _STOP = object()
 
 
 class WriteQueue:
-    def __init__(self, db: Database, max_batch: int = 64) -> None:
-        self.db = db
+    def __init__(self, write: WriteTransaction, max_batch: int = 64) -> None:
+        self.write = write
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -86,7 +87,7 @@ class WriteQueue:
     def _run_batch(self, batch: list[tuple[Job, Future[Any]]]) -> None:
         outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:
-            with self.db.write() as session:
+            with self.write() as session:
                 for job, future in batch:
                     if not future.set_running_or_notify_cancel():
                         continue

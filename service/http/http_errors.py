@@ -1,6 +1,6 @@
 """One place that turns every error into JSON `{"detail": …}` with the right status:
 domain errors carry theirs, validation is 422 naming the field, and nothing a client
-sends becomes a 500. `install` also hands the app its OpenAPI document (service/openapi.py),
+sends becomes a 500. `install` also hands the app its OpenAPI document (service/http/openapi.py),
 which declares these answers."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
-from service import openapi
-from service.errors import DomainError
+from service.core.errors import DomainError
+from service.http import openapi
 
 log = logging.getLogger("fokus.http")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_HERE = Path(__file__).resolve().parent
+SERVICE = Path(__file__).resolve().parents[1]  # the service package
 
 
 def templates_dir() -> Path:
-    for candidate in (_HERE.parent / "templates", _HERE / "_templates"):
+    for candidate in (SERVICE.parent / "templates", SERVICE / "_templates"):
         if candidate.is_dir():
             return candidate
     raise RuntimeError("templates/ not found beside the service package")

@@ -1,10 +1,10 @@
 """What the OpenAPI document says about errors and authentication, declared once.
 
-Every error the service sends is JSON `{"detail": …}` (service/http_errors.py); the models
+Every error the service sends is JSON `{"detail": …}` (service/http/http_errors.py); the models
 here describe those bodies. A route declares the statuses its own logic answers with,
 `responses=errors(403, 404, …)`. The statuses of the app's machinery hold for every
 operation and are added by `install(app)`'s document: a body over FOKUS_MAX_BODY_BYTES
-(413, service/body_limit.py) and the database not answering (503, http_errors) on every
+(413, service/http/body_limit.py) and the database not answering (503, http_errors) on every
 operation, and on every /api/v1 operation the bearer-key security scheme and its 401
 (service/auth/gate.py checks the key before anything else). FastAPI's default 422 body,
 which we never send, is replaced by ours wherever a route did not declare its own."""
@@ -164,7 +164,7 @@ def _document(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault("401", _reference(401))
             responses.setdefault("413", _reference(413))
             responses.setdefault("503", _reference(503))
-    # FastAPI's own 422 body is never sent (service/http_errors.py renders every one)
+    # FastAPI's own 422 body is never sent (service/http/http_errors.py renders every one)
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     return schema

@@ -10,7 +10,7 @@ Every engine is created with `hide_parameters=True`: SQLAlchemy's error text oth
 ends in `[parameters: …]`, the row's values (names, email addresses), and that text
 reaches the logs through every handler that logs a database error.
 Creating the database is not this module's business: `Database` never creates a folder
-(service/migrate.py decides what a command may create)."""
+(service/core/migrate.py decides what a command may create)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from service.write_queue import WriteQueue
+from service.core.write_queue import WriteQueue
 
 T = TypeVar("T")
 CONNECT_TIMEOUT_SECONDS = 10
@@ -127,7 +127,7 @@ class Database:
 
     async def run_write(self, job: Callable[[Session], T]) -> T:
         """Runs `job(session)` in a write transaction without blocking the event loop.
-        SQLite: through the group-commit writer thread (service/write_queue.py);
+        SQLite: through the group-commit writer thread (service/core/write_queue.py);
         PostgreSQL: in the thread pool, one transaction per job (rows lock, not files)."""
         if self.is_sqlite:
             return await self._write_queue().run(job)
@@ -142,7 +142,7 @@ class Database:
         if self._queue is None:
             with self._queue_lock:
                 if self._queue is None:
-                    self._queue = WriteQueue(self)
+                    self._queue = WriteQueue(self.write)
         return self._queue
 
     def dispose(self) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from service.errors import Invalid
-from service.validation import EARLIEST, LATEST
+from service.core.errors import Invalid
+from service.core.validation import EARLIEST, LATEST
 
 
 def from_client(value: datetime, tz: ZoneInfo, field: str) -> datetime:

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.context import Context
+from service.core.context import Context
 
 
 @dataclass(frozen=True)
