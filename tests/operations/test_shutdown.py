@@ -21,7 +21,6 @@ from service.mail.dispatch import claim, worker_id
 from service.mail.jobs import SWEEPS as MAIL_SWEEPS
 from service.mail.models import OutboxMessage
 from service.scheduling import LOOP_STOP_SECONDS, Sweeper
-from service.sweep import Sweep
 from tests.support import Api, free_port, wait_until
 
 

@@ -30,13 +30,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from service.clock import MovableClock
-from service.context import Context
+from service.core.clock import MovableClock
+from service.core.context import Context
+from service.core.migrate import upgrade
 from service.engagements import service as engagements
 from service.engagements.models import Engagement
 from service.engagements.schemas import EngagementCreate
 from service.mail.models import OutboxMessage
-from service.migrate import upgrade
 from tests.conftest import TEMPLATE_DB
 from tests.postgres import PostgresServer
 from tests.support import ENGAGEMENT, SmtpSink, free_port, wait_until
