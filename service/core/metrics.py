@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-TRANSITIONS = Counter("fokus_transitions_total", "Transitions applied, by trigger", ["trigger"])
+TRANSITIONS = Counter(
+    "fokus_transitions_total", "Transitions applied, by process and trigger", ["process", "trigger"]
+)
 HTTP_REQUESTS = Counter(
     "fokus_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"]
 )

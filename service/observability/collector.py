@@ -62,12 +62,12 @@ class DatabaseCollector(Collector):
                     col(OutboxMessage.next_attempt_at) <= now,
                 )
             ).scalar_one()
-            overdue: dict[str, int] = {
-                str(state): int(count)
-                for state, count in session.execute(
-                    select(col(Engagement.state), func.count())
+            overdue: dict[tuple[str, str], int] = {
+                (str(process), str(state)): int(count)
+                for process, state, count in session.execute(
+                    select(col(Engagement.process), col(Engagement.state), func.count())
                     .where(col(Engagement.stage_due_at) < now)
-                    .group_by(col(Engagement.state))
+                    .group_by(col(Engagement.process), col(Engagement.state))
                 ).all()
             }
         depth = GaugeMetricFamily(
@@ -85,9 +85,11 @@ class DatabaseCollector(Collector):
         )
         age.add_metric([], max(0.0, (now - oldest_due).total_seconds()) if oldest_due else 0.0)
         stages = GaugeMetricFamily(
-            "fokus_overdue_engagements", "Engagements past their stage deadline", labels=["stage"]
+            "fokus_overdue_engagements",
+            "Engagements past their stage deadline, by process and stage",
+            labels=["process", "stage"],
         )
-        active = {s for p in self.ctx.registry.all_latest() for s in p.active_states}
-        for stage in sorted(active | set(overdue)):
-            stages.add_metric([stage], int(overdue.get(stage, 0)))
+        active = {(p.name, s) for p in self.ctx.registry.all_latest() for s in p.active_states}
+        for process, stage in sorted(active | set(overdue)):
+            stages.add_metric([process, stage], int(overdue.get((process, stage), 0)))
         return [depth, claimed_gauge, age, stages]

@@ -16,6 +16,7 @@ from service.mail.dispatch import dispatch
 from service.scheduling import run_guarded
 from tests.support import Api, SmtpSink
 
+FB = {"process": "fokusberatung"}
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
@@ -52,10 +53,10 @@ def test_counters_move_after_a_transition_and_a_sent_mail(
     assert refused.status_code == 409
 
     middle = scrape(client)
-    assert value(middle, "fokus_transitions_total", trigger="approve") == (
-        value(before, "fokus_transitions_total", trigger="approve") + 1
+    assert value(middle, "fokus_transitions_total", **FB, trigger="approve") == (
+        value(before, "fokus_transitions_total", **FB, trigger="approve") + 1
     )
-    assert value(middle, "fokus_transitions_total", trigger="draft_vision") == value(
+    assert value(middle, "fokus_transitions_total", **FB, trigger="draft_vision") == value(
         before, "fokus_transitions_total", trigger="draft_vision"
     )
     for status in ("200", "409"):
@@ -106,12 +107,20 @@ def test_overdue_engagements_by_stage(client: TestClient, staff: Api, clock: Mov
     staff.engagement()
     second = staff.engagement(municipality="Stadt Zweite")
     staff.ok(staff.fire(second["id"], "approve"))
-    assert value(scrape(client), "fokus_overdue_engagements", stage="application") == 0
+    assert (
+        value(
+            scrape(client),
+            "fokus_overdue_engagements",
+            process="fokusberatung",
+            stage="application",
+        )
+        == 0
+    )
     clock.advance(timedelta(days=120))
     samples = scrape(client)
-    assert value(samples, "fokus_overdue_engagements", stage="application") == 1
-    assert value(samples, "fokus_overdue_engagements", stage="onboarding") == 1
-    assert value(samples, "fokus_overdue_engagements", stage="workshops") == 0
+    assert value(samples, "fokus_overdue_engagements", **FB, stage="application") == 1
+    assert value(samples, "fokus_overdue_engagements", **FB, stage="onboarding") == 1
+    assert value(samples, "fokus_overdue_engagements", **FB, stage="workshops") == 0
 
 
 def test_unmatched_paths_share_one_label(client: TestClient) -> None:
