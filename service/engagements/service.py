@@ -205,9 +205,8 @@ def transition(
         ),
     )
     queue_stage_notices(session, ctx, engagement, process, outcome, request.note)
-    record_transition(
-        session, process.name, request.trigger
-    )  # last: a failure above counts nothing
+    # last: a failure above counts nothing
+    record_transition(session, process.name, request.trigger)
     return engagement, facts.moved_to(outcome.to_state)
 
 
