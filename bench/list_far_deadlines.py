@@ -62,7 +62,7 @@ class Case:
     def __init__(self, label: str, year: int, workdir: Path, stack: ExitStack) -> None:
         self.label = label
         url = f"sqlite:///{workdir / 'fokus.db'}"
-        settings = Settings(database_url=url, secret_key="bench")  # type: ignore[call-arg]
+        settings = Settings(database_url=url, secret_key="bench")
         self.ctx = Context.from_settings(settings)
         upgrade(self.ctx.db)
         stack.callback(self.ctx.db.dispose)

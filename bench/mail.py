@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from sqlalchemy import select  # noqa: E402
+from sqlmodel import col  # noqa: E402
 
 from service.core.clock import MovableClock  # noqa: E402
 from service.core.context import Context  # noqa: E402
@@ -140,7 +141,7 @@ def main() -> None:
             sink.terminate()
             received = int((sink.communicate(timeout=30)[0] or "0").split()[-1])
         with ctx.db.read() as session:
-            statuses = Counter(session.execute(select(OutboxMessage.status)).scalars())
+            statuses = Counter(session.execute(select(col(OutboxMessage.status))).scalars())
         ctx.db.dispose()
 
     rate = result.sent / seconds if seconds else 0.0

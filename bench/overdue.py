@@ -66,7 +66,7 @@ def vacuum(url: str) -> None:
 class Target:
     def __init__(self, url: str, count: int, stack: ExitStack) -> None:
         self.count = count
-        settings = Settings(database_url=url, secret_key="bench")  # type: ignore[call-arg]
+        settings = Settings(database_url=url, secret_key="bench")
         self.ctx = Context.from_settings(settings)
         stack.callback(self.ctx.db.dispose)
         with self.ctx.db.write() as session:

@@ -142,8 +142,14 @@ class Api:
         assert response.status_code == status, (response.status_code, response.text)
         return response.json() if response.content else None
 
+    def created(self, response: httpx.Response) -> dict[str, Any]:
+        """The 201 answer of a POST that creates something: one JSON object."""
+        body = self.ok(response, 201)
+        assert isinstance(body, dict), body
+        return body
+
     def engagement(self, **overrides: Any) -> dict[str, Any]:
-        return self.ok(self.post("/api/v1/engagements", json={**ENGAGEMENT, **overrides}), 201)
+        return self.created(self.post("/api/v1/engagements", json={**ENGAGEMENT, **overrides}))
 
     def fire(self, eid: int, trigger: str, **body: Any) -> httpx.Response:
         return self.post(
@@ -152,7 +158,7 @@ class Api:
 
     def participant(self, eid: int, **overrides: Any) -> dict[str, Any]:
         body = {"name": "Petra Klein", "email": f"petra.{eid}@example.org", **overrides}
-        return self.ok(self.post(f"/api/v1/engagements/{eid}/participants", json=body), 201)
+        return self.created(self.post(f"/api/v1/engagements/{eid}/participants", json=body))
 
     def workshop(self, eid: int, **overrides: Any) -> dict[str, Any]:
         body = {
@@ -162,7 +168,7 @@ class Api:
             "location": "Rathaus, Sitzungssaal",
             **overrides,
         }
-        return self.ok(self.post(f"/api/v1/engagements/{eid}/workshops", json=body), 201)
+        return self.created(self.post(f"/api/v1/engagements/{eid}/workshops", json=body))
 
     def measure(self, eid: int, **overrides: Any) -> dict[str, Any]:
         body = {
@@ -170,4 +176,4 @@ class Api:
             "action_area": "municipal_buildings",
             **overrides,
         }
-        return self.ok(self.post(f"/api/v1/engagements/{eid}/measures", json=body), 201)
+        return self.created(self.post(f"/api/v1/engagements/{eid}/measures", json=body))

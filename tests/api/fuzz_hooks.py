@@ -50,5 +50,5 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     start, end = _moment(body.get(first), dates), _moment(body.get(second), dates)
     if start is None or end is None:
         return
-    if end < start:  # type: ignore[operator]
+    if end < start:
         body[first], body[second] = body[second], body[first]

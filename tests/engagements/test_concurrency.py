@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from fastapi import FastAPI
 
-from tests.support import LiveServer
+from tests.support import Api, LiveServer
 
 CLIENTS = 16
 
 
-def test_sixteen_concurrent_approvals_have_exactly_one_winner(app: FastAPI, staff) -> None:
+def test_sixteen_concurrent_approvals_have_exactly_one_winner(app: FastAPI, staff: Api) -> None:
     eid = staff.engagement()["id"]
     server = LiveServer(app).start()
     barrier = threading.Barrier(CLIENTS)
@@ -46,7 +46,7 @@ def test_sixteen_concurrent_approvals_have_exactly_one_winner(app: FastAPI, staf
     assert [h["trigger"] for h in history] == ["approve"]
 
 
-def test_a_stale_expected_version_is_refused_and_names_the_current_one(staff) -> None:
+def test_a_stale_expected_version_is_refused_and_names_the_current_one(staff: Api) -> None:
     eid = staff.engagement()["id"]
     staff.ok(staff.patch(f"/api/v1/engagements/{eid}", json={"owner": "Jonas Berg"}))
     stale = staff.fire(eid, "approve", expected_version=1)

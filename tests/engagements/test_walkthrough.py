@@ -3,10 +3,13 @@ that says why, then passes; final states refuse everything."""
 
 from __future__ import annotations
 
+from service.core.clock import MovableClock
 from tests.support import Api
 
 
-def test_walk_through_every_stage_with_every_guard_refused_first(staff: Api, clock) -> None:
+def test_walk_through_every_stage_with_every_guard_refused_first(
+    staff: Api, clock: MovableClock
+) -> None:
     eng = staff.engagement()
     eid = eng["id"]
     assert eng["state"] == "application"

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -23,30 +24,51 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def dockerfile() -> dict[str, object]:
+@dataclass
+class Image:
+    """What the final stage of the Dockerfile sets."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    entrypoint: list[str] = field(default_factory=list)
+    cmd: list[str] = field(default_factory=list)
+    healthcheck: list[str] = field(default_factory=list)
+    user: str | None = None
+
+
+def _exec_form(text: str) -> list[str]:
+    words = json.loads(text)
+    assert isinstance(words, list) and all(isinstance(w, str) for w in words), text
+    return words
+
+
+def dockerfile() -> Image:
     """ENV, ENTRYPOINT, CMD, HEALTHCHECK CMD and USER of the final stage."""
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
     final = text.split("\nFROM ")[-1]
-    result: dict[str, object] = {"env": {}}
+    image = Image()
     for line in final.splitlines():
         word, _, rest = line.strip().partition(" ")
         if word == "ENV":
             for pair in shlex.split(rest):
                 key, _, value = pair.partition("=")
-                result["env"][key] = value  # type: ignore[index]
-        elif word in ("ENTRYPOINT", "CMD", "USER"):
-            result[word] = json.loads(rest) if rest.startswith("[") else rest
+                image.env[key] = value
+        elif word == "ENTRYPOINT":
+            image.entrypoint = _exec_form(rest)
+        elif word == "CMD":
+            image.cmd = _exec_form(rest)
+        elif word == "USER":
+            image.user = rest
         elif word == "HEALTHCHECK":
-            result["HEALTHCHECK"] = json.loads(rest[rest.index("CMD") + 3 :].strip())
-    return result
+            image.healthcheck = _exec_form(rest[rest.index("CMD") + 3 :].strip())
+    return image
 
 
 def test_the_dockerfile_runs_fokus_serve_as_a_non_root_user() -> None:
     image = dockerfile()
-    assert image["ENTRYPOINT"] == ["fokus"]
-    assert image["CMD"][:3] == ["serve", "--host", "0.0.0.0"]  # type: ignore[index]
-    assert image["USER"] not in ("root", "0", None)
-    assert all(key.startswith(("FOKUS_", "PATH", "PYTHON")) for key in image["env"])  # type: ignore[union-attr]
+    assert image.entrypoint == ["fokus"]
+    assert image.cmd[:3] == ["serve", "--host", "0.0.0.0"]
+    assert image.user not in ("root", "0", None)
+    assert all(key.startswith(("FOKUS_", "PATH", "PYTHON")) for key in image.env)
     assert "FROM python:3.11-slim" in (ROOT / "Dockerfile").read_text()
 
 
@@ -58,15 +80,14 @@ def test_the_image_commands_serve_health_and_metrics_and_stop_cleanly(
     data.mkdir()
     env = {
         key: value.replace("/data", str(data))
-        for key, value in image["env"].items()  # type: ignore[union-attr]
+        for key, value in image.env.items()
         if key.startswith("FOKUS_")
     }
     if database_url.startswith("postgresql"):
         env["FOKUS_DATABASE_URL"] = database_url  # as compose.yaml configures it
     port = free_port()
-    command = [str(BIN / image["ENTRYPOINT"][0])] + [  # type: ignore[index]
-        str(port) if arg == "8000" else arg
-        for arg in image["CMD"]  # type: ignore[union-attr]
+    command = [str(BIN / image.entrypoint[0])] + [
+        str(port) if arg == "8000" else arg for arg in image.cmd
     ]
     proc = subprocess.Popen(
         command, cwd=data, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -86,7 +107,7 @@ def test_the_image_commands_serve_health_and_metrics_and_stop_cleanly(
 
         check = [
             sys.executable if arg == "python" else arg.replace(":8000/", f":{port}/")
-            for arg in image["HEALTHCHECK"]  # type: ignore[union-attr]
+            for arg in image.healthcheck
         ]
         assert subprocess.run(check, timeout=10).returncode == 0
 

@@ -21,7 +21,7 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 def scrape(client: TestClient, **kw: object) -> Samples:
-    response = client.get("/metrics", **kw)  # type: ignore[arg-type]
+    response = client.get("/metrics", **kw)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     samples: Samples = {}

@@ -101,7 +101,7 @@ def test_no_key_token_or_sql_parameter_reaches_the_log(ctx: Context, tmp_path: P
         "FOKUS_LOG_FORMAT": "json",
     }
     secrets_used = {"admin key": admin_key}
-    people = {}  # what an SQL error could carry: names and addresses
+    people: dict[str, str] = {}  # what an SQL error could carry: names and addresses
     with log_path.open("w") as log_file:
         proc = subprocess.Popen(
             [FOKUS, "serve", "--port", str(port)],

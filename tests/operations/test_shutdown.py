@@ -62,7 +62,7 @@ def _shutdown_holds_the_job_store_lock(sweeper: Sweeper) -> bool:
     scheduler = sweeper.scheduler
     if scheduler.state != STATE_STOPPED:
         return False
-    lock = scheduler._jobstores_lock  # type: ignore[attr-defined]
+    lock = scheduler._jobstores_lock
     if lock.acquire(blocking=False):
         lock.release()
         return False

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,13 +31,13 @@ def registry() -> Registry:
     return registry
 
 
-def _sprint(staff: Api) -> dict[str, object]:
-    response = staff.post("/api/v1/engagements", json={**ENGAGEMENT, "process": "klimasprint"})
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+def _sprint(staff: Api) -> dict[str, Any]:
+    return staff.created(
+        staff.post("/api/v1/engagements", json={**ENGAGEMENT, "process": "klimasprint"})
+    )
 
 
-def _two_people(staff: Api, eid: object) -> None:
+def _two_people(staff: Api, eid: int) -> None:
     for n in (1, 2):
         person = {"name": f"Person {n}", "email": f"person{n}@example.org"}
         staff.ok(staff.post(f"/api/v1/engagements/{eid}/participants", json=person), 201)

@@ -224,7 +224,9 @@ def test_concurrent_transitions_through_both_replicas_have_one_winner(
             assert engagement["state"] in ("onboarding", "rejected")
         with ctx.db.read() as session:
             transitions = session.execute(
-                select(HistoryEntry.engagement_id).where(col(HistoryEntry.kind) == "transition")
+                select(col(HistoryEntry.engagement_id)).where(
+                    col(HistoryEntry.kind) == "transition"
+                )
             ).all()
         assert sorted(eid for (eid,) in transitions) == sorted(ids)
     finally:
