@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -13,16 +12,18 @@ from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
-from service.core.timeutil import from_client, to_client
-from service.engagements import schedule
-from service.engagements.facts import load_facts, load_one
+from service.core.timeutil import from_client
+from service.engagements import presenters, schedule
+from service.engagements.facts import load_one
 from service.engagements.filters import EngagementFilters
 from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.notices import queue_stage_notices
+from service.engagements.presenters import public as public
+from service.engagements.presenters import public_one as public_one
+from service.engagements.presenters import to_public as to_public
 from service.engagements.schemas import (
     DeadlineRequest,
     EngagementCreate,
-    EngagementPublic,
     EngagementUpdate,
     HistoryPublic,
     MilestonePublic,
@@ -30,8 +31,7 @@ from service.engagements.schemas import (
     TransitionRequest,
 )
 from service.observability.transitions import record_transition
-from workflows import calendar
-from workflows.definition import Process, milestone_due
+from workflows.definition import Process
 from workflows.engine import Facts, TriggerRefused
 
 _INSERT_HISTORY = insert(HistoryEntry.__table__)  # type: ignore[attr-defined]
@@ -326,115 +326,13 @@ def overdue(
     rows = session.execute(
         query.order_by(Engagement.stage_due_at, Engagement.id).limit(limit).offset(offset)  # type: ignore[arg-type]
     ).scalars()
-    tz = ctx.settings.tz
-    today = now.astimezone(tz).date()
-    items = []
-    for row in rows:
-        due = row.stage_due_at
-        assert due is not None
-        items.append(
-            OverdueItem(
-                id=row.id,  # type: ignore[arg-type]
-                municipality=row.municipality,
-                federal_state=row.federal_state,
-                process=row.process,
-                state=row.state,
-                stage_due_at=due.astimezone(tz),
-                days_overdue=(today - due.astimezone(tz).date()).days,
-                working_days_overdue=calendar.working_days_between(
-                    due.astimezone(tz).date(), today, row.federal_state
-                ),
-                owner=row.owner,
-            )
-        )
+    items = [presenters.overdue_item(row, now, ctx.settings.tz) for row in rows]
     return items, total
-
-
-def to_public(
-    engagement: Engagement, facts: Facts, ctx: Context, now: datetime
-) -> EngagementPublic:
-    tz = ctx.settings.tz
-    process = definition(ctx, engagement)
-    due = engagement.stage_due_at
-    ends = engagement.funding_ends_at
-    today = now.astimezone(tz).date()
-    due_day = None if due is None else due.astimezone(tz).date()
-    return EngagementPublic(
-        id=engagement.id,  # type: ignore[arg-type]
-        municipality=engagement.municipality,
-        applicant_type=engagement.applicant_type,
-        federal_state=engagement.federal_state,
-        municipal_share_percent=engagement.municipal_share_percent,
-        contact_name=engagement.contact_name,
-        contact_email=engagement.contact_email,
-        language=engagement.language,
-        process=engagement.process,
-        process_version=engagement.process_version,
-        state=engagement.state,
-        version=engagement.version,
-        owner=engagement.owner,
-        stage_entered_at=engagement.stage_entered_at.astimezone(tz),
-        stage_due_at=to_client(due, tz),
-        overdue=due is not None and due < now,
-        days_left=None if due_day is None else (due_day - today).days,
-        working_days_left=(
-            None
-            if due_day is None
-            else calendar.working_days_between(today, due_day, engagement.federal_state)
-        ),
-        funding_ends_at=to_client(ends, tz),
-        funding_days_left=(
-            None
-            if ends is None or process.is_final(engagement.state)
-            else max(0, (ends.astimezone(tz).date() - today).days)
-        ),
-        allowed_triggers=ctx.engine_of(process.name, process.version).allowed_triggers(facts),
-        created_at=engagement.created_at.astimezone(tz),
-        updated_at=engagement.updated_at.astimezone(tz),
-    )
 
 
 def milestones(session: Session, ctx: Context, engagement_id: int) -> list[MilestonePublic]:
     """The milestones of the engagement's process version, dated from its own dates."""
     engagement = get(session, engagement_id)
-    process = definition(ctx, engagement)
-    tz = ctx.settings.tz
-    now = ctx.clock.now()
-    anchors = {
-        "created": engagement.created_at.astimezone(tz).date(),
-        "funding_start": _local_day(engagement.funding_starts_at, tz),
-        "funding_end": _local_day(engagement.funding_ends_at, tz),
-    }
-    items = []
-    for milestone in process.milestones:
-        day = milestone_due(milestone, anchors, engagement.federal_state)
-        due = None if day is None else datetime.combine(day, calendar.END_OF_DAY, tzinfo=tz)
-        items.append(
-            MilestonePublic(
-                name=milestone.name,
-                label_de=milestone.label_de,
-                label_en=milestone.label_en,
-                due_at=due,
-                done_at=None,
-                overdue=due is not None and due < now and not process.is_final(engagement.state),
-            )
-        )
-    return items
-
-
-def _local_day(at: datetime | None, tz: ZoneInfo) -> date | None:
-    return None if at is None else at.astimezone(tz).date()
-
-
-def public_one(session: Session, ctx: Context, engagement_id: int) -> EngagementPublic:
-    """One engagement as the API shows it, read with its facts in one query."""
-    now = ctx.clock.now()
-    engagement, facts = load_one(session, engagement_id, now, ctx.fact_names)
-    return to_public(engagement, facts, ctx, now)
-
-
-def public(session: Session, ctx: Context, engagements: list[Engagement]) -> list[EngagementPublic]:
-    now = ctx.clock.now()
-    states = {e.id: e.state for e in engagements}
-    facts = load_facts(session, states, now, ctx.fact_names)  # type: ignore[arg-type]
-    return [to_public(e, facts[e.id], ctx, now) for e in engagements]  # type: ignore[index]
+    return presenters.milestones(
+        engagement, definition(ctx, engagement), ctx.clock.now(), ctx.settings.tz
+    )

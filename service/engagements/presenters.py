@@ -1,0 +1,234 @@
+"""How an engagement is shown: one presenter for the API and the dashboard.
+
+Every date an engagement shows is counted here, from one moment and in one time zone
+(`FOKUS_TIMEZONE`): the local time of its deadline and funding end, the calendar days
+left (local dates, not timestamps subtracted: a deadline ends at 23:59:59 local time),
+the working days left, the funding days left, and the words the dashboard puts on them.
+The API's `EngagementPublic`, the overdue list, the milestones and the history, and the
+dashboard's overview and engagement page all come from these functions, so a day can
+never be counted two ways.
+
+Services return domain objects (the ORM rows); nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from service.core.context import Context
+from service.core.timeutil import to_client
+from service.core.translations import language
+from service.engagements.facts import load_facts, load_one
+from service.engagements.models import Engagement, HistoryEntry
+from service.engagements.schemas import (
+    EngagementPublic,
+    HistoryPublic,
+    MilestonePublic,
+    OverdueItem,
+)
+from workflows import calendar
+from workflows.definition import Process, milestone_due
+from workflows.engine import Facts
+
+
+def local_day(at: datetime | None, tz: ZoneInfo) -> date | None:
+    """The local calendar day of a stored (UTC) time."""
+    return None if at is None else at.astimezone(tz).date()
+
+
+def days_between(start: datetime, end: datetime | None, tz: ZoneInfo) -> int | None:
+    """Calendar days from `start` to `end` counted by local dates (negative when `end`
+    lies before `start`'s day); None without an `end`."""
+    if end is None:
+        return None
+    return (end.astimezone(tz).date() - start.astimezone(tz).date()).days
+
+
+@dataclass(frozen=True)
+class Dates:
+    """An engagement's deadline and funding period as seen at one moment, in local time
+    and local calendar days."""
+
+    today: date
+    federal_state: str
+    final: bool
+    due: datetime | None  # the current stage's deadline, local time
+    overdue: bool  # the deadline has passed (a final stage has none)
+    days_left: int | None  # calendar days to the deadline; negative once overdue
+    funding_ends: datetime | None  # local time; None until funding starts
+    funding_days: int | None  # calendar days to the funding end, negative after it
+
+    @property
+    def working_days_left(self) -> int | None:
+        """Working days (weekends and the federal state's holidays excluded) from today
+        to the deadline's day. A property, not a field: the overview does not need it."""
+        if self.due is None:
+            return None
+        return calendar.working_days_between(self.today, self.due.date(), self.federal_state)
+
+    @property
+    def funding_days_left(self) -> int | None:
+        """What the API says: None before funding starts and in a final stage, else the
+        days left, never below 0."""
+        if self.funding_days is None or self.final:
+            return None
+        return max(0, self.funding_days)
+
+    @property
+    def funding_over(self) -> bool:
+        """Funding started and has ended, or the engagement is final."""
+        return self.funding_days is not None and (self.final or self.funding_days < 0)
+
+
+def dates(engagement: Engagement, process: Process, now: datetime, tz: ZoneInfo) -> Dates:
+    due = engagement.stage_due_at
+    ends = engagement.funding_ends_at
+    return Dates(
+        today=now.astimezone(tz).date(),
+        federal_state=engagement.federal_state,
+        final=process.is_final(engagement.state),
+        due=to_client(due, tz),
+        overdue=due is not None and due < now,
+        days_left=days_between(now, due, tz),
+        funding_ends=to_client(ends, tz),
+        funding_days=days_between(now, ends, tz),
+    )
+
+
+def deadline_text(lang: str, days_left: int | None, overdue: bool) -> str:
+    """The deadline in words ("noch 3 Tage", "2 Tage überfällig", "heute fällig")."""
+    t = language(lang).words
+    if days_left is None:
+        return t["no_deadline"]
+    if overdue:
+        late = max(-days_left, 0)
+        if late == 0:
+            return t["due_today"]
+        return t["day_overdue"] if late == 1 else t["days_overdue"].format(n=late)
+    if days_left == 0:
+        return t["due_today"]
+    return t["day_left"] if days_left == 1 else t["days_left"].format(n=days_left)
+
+
+def funding_text(lang: str, seen: Dates) -> str:
+    """The funding period in words: not started, over, or the days left."""
+    t = language(lang).words
+    if seen.funding_days is None:
+        return t["funding_not_started"]
+    if seen.funding_over:
+        return t["funding_over"]
+    return t["funding_days"].format(n=seen.funding_days)
+
+
+def to_public(
+    engagement: Engagement, facts: Facts, ctx: Context, now: datetime
+) -> EngagementPublic:
+    """The engagement as the API answers it (and the dashboard's engagement page shows
+    it); `facts` decide the allowed triggers."""
+    tz = ctx.settings.tz
+    process = ctx.process_of(engagement.process, engagement.process_version)
+    seen = dates(engagement, process, now, tz)
+    return EngagementPublic(
+        id=engagement.id,
+        municipality=engagement.municipality,
+        applicant_type=engagement.applicant_type,
+        federal_state=engagement.federal_state,
+        municipal_share_percent=engagement.municipal_share_percent,
+        contact_name=engagement.contact_name,
+        contact_email=engagement.contact_email,
+        language=engagement.language,
+        process=engagement.process,
+        process_version=engagement.process_version,
+        state=engagement.state,
+        version=engagement.version,
+        owner=engagement.owner,
+        stage_entered_at=engagement.stage_entered_at.astimezone(tz),
+        stage_due_at=seen.due,
+        overdue=seen.overdue,
+        days_left=seen.days_left,
+        working_days_left=seen.working_days_left,
+        funding_ends_at=seen.funding_ends,
+        funding_days_left=seen.funding_days_left,
+        allowed_triggers=ctx.engine_of(process.name, process.version).allowed_triggers(facts),
+        created_at=engagement.created_at.astimezone(tz),
+        updated_at=engagement.updated_at.astimezone(tz),
+    )
+
+
+def public_one(session: Session, ctx: Context, engagement_id: int) -> EngagementPublic:
+    """One engagement as the API shows it, read with its facts in one query."""
+    now = ctx.clock.now()
+    engagement, facts = load_one(session, engagement_id, now, ctx.fact_names)
+    return to_public(engagement, facts, ctx, now)
+
+
+def public(session: Session, ctx: Context, engagements: list[Engagement]) -> list[EngagementPublic]:
+    """A page of engagements, their facts read in one more query."""
+    now = ctx.clock.now()
+    states = {e.id: e.state for e in engagements}
+    facts = load_facts(session, states, now, ctx.fact_names)  # type: ignore[arg-type]
+    return [to_public(e, facts[e.id], ctx, now) for e in engagements]  # type: ignore[index]
+
+
+def history(entries: Iterable[HistoryEntry], tz: ZoneInfo) -> list[HistoryPublic]:
+    """History entries in their order, each at its local time."""
+    items = []
+    for entry in entries:
+        item = HistoryPublic.model_validate(entry, from_attributes=True)
+        item.at = item.at.astimezone(tz)
+        items.append(item)
+    return items
+
+
+def overdue_item(engagement: Engagement, now: datetime, tz: ZoneInfo) -> OverdueItem:
+    """One line of the overdue list: how late, in calendar and in working days."""
+    due = engagement.stage_due_at
+    assert due is not None  # the overdue list selects deadlines before now
+    today = now.astimezone(tz).date()
+    due_day = due.astimezone(tz).date()
+    return OverdueItem(
+        id=engagement.id,
+        municipality=engagement.municipality,
+        federal_state=engagement.federal_state,
+        process=engagement.process,
+        state=engagement.state,
+        stage_due_at=due.astimezone(tz),
+        days_overdue=(today - due_day).days,
+        working_days_overdue=calendar.working_days_between(
+            due_day, today, engagement.federal_state
+        ),
+        owner=engagement.owner,
+    )
+
+
+def milestones(
+    engagement: Engagement, process: Process, now: datetime, tz: ZoneInfo
+) -> list[MilestonePublic]:
+    """The milestones of the engagement's process version, dated from its own dates
+    (each due at the end of its local day)."""
+    anchors = {
+        "created": engagement.created_at.astimezone(tz).date(),
+        "funding_start": local_day(engagement.funding_starts_at, tz),
+        "funding_end": local_day(engagement.funding_ends_at, tz),
+    }
+    final = process.is_final(engagement.state)
+    items = []
+    for milestone in process.milestones:
+        day = milestone_due(milestone, anchors, engagement.federal_state)
+        due = None if day is None else datetime.combine(day, calendar.END_OF_DAY, tzinfo=tz)
+        items.append(
+            MilestonePublic(
+                name=milestone.name,
+                label_de=milestone.label_de,
+                label_en=milestone.label_en,
+                due_at=due,
+                done_at=None,
+                overdue=due is not None and due < now and not final,
+            )
+        )
+    return items
