@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from service.core import commit_hooks
 from service.core.write_queue import WriteQueue
 
 T = TypeVar("T")
@@ -101,7 +102,9 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction that commits on success and rolls back on any error."""
+        """A write transaction that commits on success and rolls back on any error.
+        After a successful commit, once the SQLite write lock is released, it runs the
+        callbacks registered with `commit_hooks.after_commit` (a rollback drops them)."""
         lock = self._write_lock
         if lock is not None:
             lock.acquire()
@@ -113,9 +116,12 @@ class Database:
                 except BaseException:
                     session.rollback()
                     raise
+                callbacks = commit_hooks.take(session)
         finally:
             if lock is not None:
                 lock.release()
+        if callbacks:
+            commit_hooks.run(callbacks)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -7,6 +7,9 @@ of the lock is what made p99 explode (PITFALLS.md). One writer thread that drain
 queue pays one BEGIN/COMMIT per batch, and a job that fails (a 409, a 422) rolls back
 only its own savepoint. A job's result is handed out only after the commit succeeded;
 if the commit fails, every job of the batch gets that error and nothing of it is kept.
+After-commit callbacks (service/core/commit_hooks.py) that the jobs register run once,
+after the batch committed (the write transaction runs them); those of a failed job are
+dropped with its savepoint.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
+from service.core import commit_hooks
+
 T = TypeVar("T")
-# a write transaction that commits on success (Database.write): the queue needs only that,
-# so it knows nothing of the Database that owns it
+# a write transaction that commits on success and then runs the after-commit callbacks
+# (Database.write): the queue needs only that, so it knows nothing of the Database
 WriteTransaction = Callable[[], AbstractContextManager[Session]]
 Job = Callable[[Session], Any]
 log = logging.getLogger("fokus.db")
@@ -91,6 +96,7 @@ class WriteQueue:
                 for job, future in batch:
                     if not future.set_running_or_notify_cancel():
                         continue
+                    hooks = commit_hooks.mark(session)
                     savepoint = session.begin_nested()
                     try:
                         result = job(session)
@@ -98,6 +104,7 @@ class WriteQueue:
                         outcomes.append((future, result, None))
                     except Exception as exc:  # the job's own failure: only it is undone
                         savepoint.rollback()
+                        commit_hooks.forget_since(session, hooks)  # and what it registered
                         outcomes.append((future, None, exc))
         except BaseException as exc:  # the commit (or the database) failed: all fail
             log.warning("write batch of %d failed: %s", len(batch), exc)

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
-from sqlmodel import Session
 
 from service.auth.deps import Ctx, Reader, Writer
 from service.core.validation import LINE_PATTERN, Flag, Id
-from service.engagements import service
+from service.engagements import commands, service
 from service.engagements.filters import EngagementFilters
 from service.engagements.schemas import (
     DeadlineRequest,
@@ -134,17 +133,11 @@ async def fire_transition(
     engagement_id: Id, data: TransitionRequest, principal: Writer, ctx: Ctx
 ) -> Response:
     """The hot write path: the transaction runs as one job of the database's writer
-    (group commit on SQLite), and the answer is serialised once, here."""
-
-    def job(session: Session) -> tuple[bytes, bool]:
-        engagement, facts = service.transition(session, ctx, engagement_id, data, principal.name)
-        public = service.to_public(engagement, facts, ctx, ctx.clock.now())
-        return public.model_dump_json().encode(), bool(session.info.get("mail_queued"))
-
-    body, mail_queued = await ctx.db.run_write(job)
-    if mail_queued:
-        ctx.mail_queued()
-    return Response(body, media_type="application/json")
+    (group commit on SQLite; the dashboard's form goes the same way), and the answer is
+    serialised once, here."""
+    done = await commands.fire_transition(ctx, engagement_id, data, principal.name)
+    public = service.to_public(done.engagement, done.facts, ctx, ctx.clock.now())
+    return Response(public.model_dump_json().encode(), media_type="application/json")
 
 
 @router.get(

@@ -131,8 +131,7 @@ def _run(
         if len(rows) < batch_size:
             break
         last = (rows[-1][1], rows[-1][0])
-    if total.queued:
-        ctx.mail_queued()  # the dispatcher may run now instead of at its next interval
+    # no nudge here: each commit that queued mail wakes the dispatcher (outbox.enqueue)
     return total
 
 

@@ -1,5 +1,7 @@
 """The request's unit of work. Declared with scope="function" so the commit happens
-before the response is sent (PITFALLS.md: otherwise a client can miss its own row)."""
+before the response is sent (PITFALLS.md: otherwise a client can miss its own row).
+What must follow the commit (waking the mail dispatcher) is registered on the session
+with `service.core.commit_hooks.after_commit` and run by `Database.write()` itself."""
 
 from __future__ import annotations
 
@@ -15,8 +17,6 @@ from service.auth.deps import Ctx
 def write_session(ctx: Ctx) -> Iterator[Session]:
     with ctx.db.write() as session:
         yield session
-    if session.info.get("mail_queued"):
-        ctx.mail_queued()
 
 
 def read_session(ctx: Ctx) -> Iterator[Session]:

@@ -8,6 +8,7 @@ from email.headerregistry import Address
 from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session, col
 
+from service.core.commit_hooks import after_commit
 from service.core.context import Context
 from service.core.validation import CONTROL_CHARACTERS
 from service.mail.models import OutboxMessage
@@ -44,7 +45,8 @@ def enqueue(
     ics_method: str | None = None,
 ) -> bool:
     """Queues one email; returns False if `dedupe_key` was queued before (then nothing
-    is written, so a repeated request or sweep cannot mail twice)."""
+    is written, so a repeated request or sweep cannot mail twice). Once the transaction
+    commits, the dispatcher is woken (`ctx.mail_queued`, an after-commit hook)."""
     if dedupe_key is not None:
         existing = session.connection().execute(_QUEUED, {"key": dedupe_key}).first()
         if existing is not None:
@@ -73,7 +75,8 @@ def enqueue(
             created_at=now,
         ),
     )
-    session.info["mail_queued"] = True
+    # the dispatcher may run as soon as this is committed, not at its next interval
+    after_commit(session, ctx.mail_queued)
     return True
 
 

@@ -1,5 +1,6 @@
 """Group commit on SQLite: many writers' jobs share one transaction, a failing job is
-undone alone, and a batch whose commit fails gives every job that error."""
+undone alone, and a batch whose commit fails gives every job that error; after-commit
+callbacks run once the batch committed, never for a failed job or a failed batch."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from service.core.commit_hooks import after_commit
 from service.core.context import Context
 from service.core.errors import Conflict
 from service.core.write_queue import WriteQueue
@@ -52,7 +54,8 @@ def test_jobs_of_one_batch_commit_together_and_a_failing_one_alone_is_undone(
     assert futures[2].result(5) == "Lena"
     writer.close()
     with ctx.db.read() as session:
-        owners = dict(session.execute(select(Engagement.id, Engagement.owner)).all())
+        rows = session.execute(select(col(Engagement.id), col(Engagement.owner))).all()
+        owners = {eid: owner for eid, owner in rows}
     assert [owners[i] for i in ids] == ["Jonas", None, "Lena"]
 
 
@@ -80,7 +83,7 @@ def test_a_failed_commit_fails_every_job_of_the_batch(ctx: Context, staff: Api) 
             future.result(5)
     writer.close()
     with ctx.db.read() as session:
-        assert session.execute(select(Engagement.owner)).scalar_one() is None
+        assert session.execute(select(col(Engagement.owner))).scalar_one() is None
 
 
 def test_many_concurrent_transitions_through_the_writer_keep_every_rule(
@@ -96,5 +99,77 @@ def test_many_concurrent_transitions_through_the_writer_keep_every_rule(
         statuses = list(pool.map(approve, ids * 3))
     assert sorted(statuses) == [200] * 20 + [409] * 40
     with ctx.db.read() as session:
-        versions = session.execute(select(func.count()).where(Engagement.version == 2)).scalar()
+        versions = session.execute(
+            select(func.count()).where(col(Engagement.version) == 2)
+        ).scalar()
     assert versions == 20
+
+
+def _registering(calls: list[str], name: str, fail: bool = False):  # type: ignore[no-untyped-def]
+    def job(session: Session) -> str:
+        after_commit(session, lambda: calls.append(name))
+        if fail:
+            raise Conflict(f"{name} refused")
+        return name
+
+    return job
+
+
+def test_after_commit_callbacks_run_once_the_batch_committed_and_not_for_a_failed_job(
+    ctx: Context,
+) -> None:
+    calls: list[str] = []
+    shared: list[str] = []
+    writer = WriteQueue(ctx.db.write)
+    gate = threading.Event()
+    blocker = writer.submit(lambda session: gate.wait(5))
+
+    def wake_once() -> None:
+        shared.append("woken")
+
+    def wake(session: Session) -> None:
+        after_commit(session, wake_once)
+
+    futures = [
+        writer.submit(_registering(calls, "Jonas")),
+        writer.submit(_registering(calls, "Mira", fail=True)),
+        writer.submit(wake),
+        writer.submit(wake),  # registered by two jobs of one batch: runs once
+        writer.submit(_registering(calls, "Lena")),
+    ]
+    gate.set()
+    assert blocker.result(5) is True
+    for future in futures:
+        future.exception(5)
+    writer.close()
+    assert calls == ["Jonas", "Lena"]
+    assert shared == ["woken"]
+
+
+def test_after_commit_callbacks_do_not_run_when_the_batch_commit_fails(
+    ctx: Context, staff: Api
+) -> None:
+    staff.engagement()
+    calls: list[str] = []
+    writer = WriteQueue(ctx.db.write)
+    gate = threading.Event()
+    blocker = writer.submit(lambda session: gate.wait(5))
+
+    def breaks_the_commit(session: Session) -> None:
+        after_commit(session, lambda: calls.append("broken"))
+        session.execute(text("PRAGMA defer_foreign_keys = ON"))
+        session.execute(
+            text(
+                "INSERT INTO engagement_history (engagement_id, kind, actor, at) "
+                "VALUES (999999, 'update', 'x', '2026-03-02 08:00:00')"
+            )
+        )
+
+    good = writer.submit(_registering(calls, "Jonas"))
+    bad = writer.submit(breaks_the_commit)
+    gate.set()
+    for future in (blocker, good, bad):
+        with pytest.raises(Exception, match="FOREIGN KEY"):
+            future.result(5)
+    writer.close()
+    assert calls == []
