@@ -42,7 +42,7 @@ from service.auth.keys import Role, create_key  # noqa: E402
 from service.core.context import Context  # noqa: E402
 from service.core.migrate import upgrade  # noqa: E402
 from service.core.settings import Settings  # noqa: E402
-from service.engagements import service  # noqa: E402
+from service.engagements import presenters, service  # noqa: E402
 from service.engagements.filters import EngagementFilters  # noqa: E402
 from workflows import calendar  # noqa: E402
 from workflows.calendar import FEDERAL_STATES  # noqa: E402
@@ -106,7 +106,7 @@ class Case:
             profiler.enable()
             for _ in range(5):
                 rows, _total = service.list_page(session, self.ctx, filters, limit=100, offset=0)
-                service.public(session, self.ctx, rows)
+                presenters.public(session, self.ctx, rows)
             profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(20)
 

@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from service.auth.deps import Ctx, Reader, Writer
 from service.core.validation import LINE_PATTERN, Flag, Id
-from service.engagements import commands, service
+from service.engagements import commands, presenters, service
 from service.engagements.filters import EngagementFilters
 from service.engagements.schemas import (
     DeadlineRequest,
@@ -72,7 +72,7 @@ class MermaidResponse(PlainTextResponse):
 def create_engagement(
     data: EngagementCreate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
-    return service.public_one(session, ctx, service.create(session, ctx, data).id)  # type: ignore[arg-type]
+    return presenters.public_one(session, ctx, service.create(session, ctx, data).id)  # type: ignore[arg-type]
 
 
 @router.get("/engagements", response_model=EngagementPage, responses=errors(422))
@@ -91,7 +91,7 @@ def list_engagements(
     service.check_filter_names(ctx, state=state, process=process)
     filters = EngagementFilters(stage=state, process=process, owner=owner, overdue=overdue, q=q)
     rows, total = service.list_page(session, ctx, filters, limit=limit, offset=offset)
-    return EngagementPage(items=service.public(session, ctx, rows), total=total)
+    return EngagementPage(items=presenters.public(session, ctx, rows), total=total)
 
 
 @router.get(
@@ -100,7 +100,7 @@ def list_engagements(
 def get_engagement(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> EngagementPublic:
-    return service.public_one(session, ctx, engagement_id)
+    return presenters.public_one(session, ctx, engagement_id)
 
 
 @router.patch(
@@ -112,7 +112,7 @@ def update_engagement(
     engagement_id: Id, data: EngagementUpdate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
     service.change(session, ctx, engagement_id, data, principal.name)
-    return service.public_one(session, ctx, engagement_id)
+    return presenters.public_one(session, ctx, engagement_id)
 
 
 @router.post(
@@ -136,7 +136,7 @@ async def fire_transition(
     (group commit on SQLite; the dashboard's form goes the same way), and the answer is
     serialised once, here."""
     done = await commands.fire_transition(ctx, engagement_id, data, principal.name)
-    public = service.to_public(done.engagement, done.facts, ctx, ctx.clock.now())
+    public = presenters.to_public(done.engagement, done.facts, ctx, ctx.clock.now())
     return Response(public.model_dump_json().encode(), media_type="application/json")
 
 
@@ -148,10 +148,7 @@ async def fire_transition(
 def engagement_history(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> list[HistoryPublic]:
-    items = service.history(session, engagement_id)
-    for item in items:
-        item.at = item.at.astimezone(ctx.settings.tz)
-    return items
+    return presenters.history(service.history(session, engagement_id), ctx.settings.tz)
 
 
 @router.patch(
@@ -165,7 +162,7 @@ def move_deadline(
     engagement_id: Id, data: DeadlineRequest, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
     service.move_deadline(session, ctx, engagement_id, data, principal.name)
-    return service.public_one(session, ctx, engagement_id)
+    return presenters.public_one(session, ctx, engagement_id)
 
 
 @router.get(

@@ -18,14 +18,10 @@ from service.engagements.facts import load_one
 from service.engagements.filters import EngagementFilters
 from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.notices import queue_stage_notices
-from service.engagements.presenters import public as public
-from service.engagements.presenters import public_one as public_one
-from service.engagements.presenters import to_public as to_public
 from service.engagements.schemas import (
     DeadlineRequest,
     EngagementCreate,
     EngagementUpdate,
-    HistoryPublic,
     MilestonePublic,
     OverdueItem,
     TransitionRequest,
@@ -272,14 +268,15 @@ def _history(
     )
 
 
-def history(session: Session, engagement_id: int) -> list[HistoryPublic]:
+def history(session: Session, engagement_id: int) -> list[HistoryEntry]:
+    """The engagement's history, oldest first (presenters.history shows it)."""
     get(session, engagement_id)
     rows = session.execute(
         select(HistoryEntry)
         .where(HistoryEntry.engagement_id == engagement_id)  # type: ignore[arg-type]
         .order_by(HistoryEntry.at, HistoryEntry.id)  # type: ignore[arg-type]
     ).scalars()
-    return [HistoryPublic.model_validate(row, from_attributes=True) for row in rows]
+    return list(rows)
 
 
 def list_page(

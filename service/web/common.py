@@ -1,0 +1,107 @@
+"""What every dashboard page shares: rendering with the session, the one place a
+domain error becomes an error page, and the checks every POST starts with.
+
+The dashboard raises the domain errors of service/core/errors.py (the API's), never an
+error type of its own: `PageRoute` renders any of them that leaves a page's endpoint as
+the error page with its status, as service/http/http_errors.py renders them as JSON for
+the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from service.core.context import Context
+from service.core.errors import DomainError, Forbidden, Unauthorized
+from service.web import i18n
+from service.web import session as websession
+from service.web.pages import page
+
+# the notices a page shows after a change (`?msg=`): anything else is ignored
+MESSAGES = {
+    "transition",
+    "participant",
+    "removed",
+    "workshop",
+    "invited",
+    "measure",
+    "deadline",
+    "owner",
+    "logged_out",
+}
+
+
+def ctx_of(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def words(request: Request) -> dict[str, str]:
+    """The dashboard's words in the request's language."""
+    return i18n.STRINGS[i18n.language(request)]
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    """A page with the session's user, CSRF token and role; a session this request
+    created gets its cookie."""
+    sess = websession.load(request)
+    values = {
+        "user": sess.principal,
+        "csrf": sess.csrf,
+        "may_write": sess.may_write,
+        **context,
+    }
+    response = page(request, template, values, status_code)
+    if sess.fresh:
+        websession.store(request, response, sess)
+    return response
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", {"status": status, "message": message}, status)
+
+
+class PageRoute(APIRoute):
+    """A dashboard route: a domain error that leaves its endpoint becomes the error page
+    with the error's status and text (rendered in a worker thread: the session is read
+    from the database)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except DomainError as exc:
+                return await run_in_threadpool(error_page, request, exc.status_code, exc.detail)
+
+        return page_handler
+
+
+def signed_in(request: Request) -> websession.WebSession | None:
+    sess = websession.load(request)
+    return sess if sess.principal is not None else None
+
+
+def check_post(
+    request: Request, form: dict[str, str], *, write: bool = True
+) -> websession.WebSession:
+    """The checks every POST starts with: CSRF, then a login, then a role that may
+    write. Returns the signed-in session."""
+    sess = websession.load(request)
+    t = words(request)
+    if not websession.csrf_ok(sess, form.get(websession.CSRF_FIELD)):
+        raise Forbidden(t["csrf"])
+    if sess.principal is None:
+        raise Unauthorized(t["login"])
+    if write and not sess.may_write:
+        raise Forbidden(t["forbidden"])
+    return sess

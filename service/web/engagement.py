@@ -1,0 +1,215 @@
+"""The engagement page, and how every form on it is run.
+
+The page shows the engagement as the API presents it (service/engagements/presenters.py:
+`to_public`, milestones, history in local time) plus what only a person needs: the
+process diagram, the steps allowed now and why the others are refused, participants,
+workshops, measures and the engagement's mail.
+
+Each form on the page is an `Action` registered with `form_route` (the forms live in
+engagement_forms.py, participants_forms.py, workshops_forms.py, measures_forms.py).
+A change runs in the same unit of work as the API's (`in_write`: `ctx.db.write()`, as
+the API's `WriteSession`) or in a write path of its own that the API shares (the
+transition). Success redirects (303) back to the section that shows its effect, so a
+reload does not repeat it; a refusal re-renders the page with the message, the typed
+values and the refusal's status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from service.core.context import Context
+from service.core.errors import Conflict, DomainError, NotFound
+from service.engagements import presenters
+from service.engagements import service as engagements
+from service.engagements.facts import load_one
+from service.mail.outbox import messages_of
+from service.measures import service as measures
+from service.measures.schemas import MeasureStatus
+from service.participants import service as participants
+from service.web import i18n
+from service.web.common import (
+    MESSAGES,
+    PageRoute,
+    check_post,
+    ctx_of,
+    error_page,
+    render,
+    signed_in,
+)
+from service.web.diagram import svg
+from service.web.inputs import bounded_int, path_id, read_form
+from service.workshops import service as workshops
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+# what a form does: (ctx, engagement id, actor, form) → the notice to show (`?msg=`)
+Action = Callable[[Context, int, str, dict[str, str]], Awaitable[str]]
+# a change inside a write unit of work: (session, ctx, engagement id, actor, form) → notice
+Change = Callable[[Session, Context, int, str, dict[str, str]], str]
+
+
+def engagement_context(
+    request: Request, session: Session, engagement_id: int, **extra: Any
+) -> dict[str, Any]:
+    """Everything engagement.html shows, read in the caller's read unit of work (render
+    inside it: the rows expire when it ends)."""
+    ctx = ctx_of(request)
+    lang = i18n.language(request)
+    t = i18n.STRINGS[lang]
+    tz = ctx.settings.tz
+    now = ctx.clock.now()
+    engagement, facts = load_one(session, engagement_id, now, ctx.fact_names)
+    public = presenters.to_public(engagement, facts, ctx, now)
+    process = engagements.definition(ctx, engagement)
+    engine = ctx.engine_of(process.name, process.version)
+    allowed = [
+        {"trigger": trig, "label": process.step_label(trig, lang)}
+        for trig in public.allowed_triggers
+    ]
+    refused = []
+    seen: set[str] = set()
+    for step in process.steps_from(engagement.state):
+        if step.trigger in public.allowed_triggers or step.trigger in seen:
+            continue
+        seen.add(step.trigger)
+        refusal = engine.refusal(facts, step.trigger)
+        if refusal is None:
+            continue
+        refused.append(
+            {"label": process.step_label(step.trigger, lang), "reason": refusal.reason_in(lang)}
+        )
+    history = presenters.history(engagements.history(session, engagement_id), tz)
+    workshop_rows = [
+        workshops.public(session, ctx, w) for w in workshops.list_for(session, engagement_id)
+    ]
+    stage = process.stage(engagement.state).label(lang)
+    due_local = public.stage_due_at
+    msg = request.query_params.get("msg")
+    notice = None
+    if msg in MESSAGES:
+        notice = t.get("done_" + msg)
+        if msg == "invited":
+            n = bounded_int(request.query_params.get("n"), 0, 0, 10**6)
+            notice = t["done_invited"].format(n=n)
+    return {
+        "e": public,
+        "stage": stage,
+        "stage_of": lambda name: (
+            process.stage(name).label(lang) if name and process.has_stage(name) else name or ""
+        ),
+        "trigger_of": lambda name: process.step_label(name, lang) if name else "",
+        "process_title": process.title(lang),
+        "milestones": engagements.milestones(session, ctx, engagement_id),
+        "deadline_text": presenters.deadline_text(lang, public.days_left, public.overdue),
+        "due_date": due_local.date().isoformat() if due_local else "",
+        "final": process.is_final(engagement.state),
+        "diagram": svg(
+            process,
+            engagement.state,
+            lang,
+            t["diagram_title"].format(stage=stage),
+            t["current"],
+        ),
+        "allowed": allowed,
+        "refused": refused,
+        "history": list(reversed(history)),
+        "participants": participants.list_for(session, engagement_id),
+        "workshops": workshop_rows,
+        "measures": measures.list_for(session, engagement_id),
+        "areas": i18n.AREAS[lang],
+        "applicants": i18n.APPLICANTS[lang],
+        "statuses": [s.value for s in MeasureStatus],
+        "messages": messages_of(session, engagement_id, newest_first=True, limit=100),
+        "tz": tz,
+        "notice": notice,
+        "error": None,
+        "values": {},
+        **extra,
+    }
+
+
+@router.get("/engagements/{engagement_id}")
+def engagement_page(request: Request, engagement_id: str) -> Response:
+    if signed_in(request) is None:
+        return RedirectResponse("/login", status_code=303)
+    eid = path_id(engagement_id)
+    with ctx_of(request).db.read() as session:  # rendered inside: the rows expire after
+        return render(request, "engagement.html", engagement_context(request, session, eid))
+
+
+def in_write(change: Change) -> Action:
+    """A change run in a write unit of work of its own (`ctx.db.write()`, the one the
+    API's `WriteSession` opens), in a worker thread. What follows the commit (waking
+    the mail dispatcher) is the unit of work's after-commit hook, as for the API."""
+
+    def write(ctx: Context, eid: int, actor: str, form: dict[str, str]) -> str:
+        with ctx.db.write() as session:  # mail it queues wakes the dispatcher after commit
+            return change(session, ctx, eid, actor, form)
+
+    async def action(ctx: Context, eid: int, actor: str, form: dict[str, str]) -> str:
+        return await run_in_threadpool(write, ctx, eid, actor, form)
+
+    action.__doc__ = change.__doc__
+    return action
+
+
+def form_route(router: APIRouter, path: str, *, anchor: str) -> Callable[[Action], Action]:
+    """Registers `POST /engagements/{id}<path>` for an action; on success the page
+    scrolls to `anchor`, the section that shows the change's effect."""
+
+    def register(action: Action) -> Action:
+        async def endpoint(request: Request, engagement_id: str) -> Response:
+            form = await read_form(request)
+            return await submit(request, engagement_id, form, action, anchor)
+
+        endpoint.__name__ = "post_" + path.strip("/").replace("/", "_")
+        router.add_api_route("/engagements/{engagement_id}" + path, endpoint, methods=["POST"])
+        return action
+
+    return register
+
+
+async def submit(
+    request: Request, engagement_id: str, form: dict[str, str], action: Action, anchor: str
+) -> Response:
+    """Checks the POST (the path's id, CSRF, login, role), runs the action and redirects
+    back with its notice; a refusal goes to `_refused`."""
+    ctx = ctx_of(request)
+    try:
+        eid = path_id(engagement_id)
+        sess = await run_in_threadpool(check_post, request, form)
+        assert sess.principal is not None
+        msg = await action(ctx, eid, sess.principal.name, form)
+    except DomainError as exc:
+        return await run_in_threadpool(_refused, request, engagement_id, form, exc)
+    return RedirectResponse(f"/engagements/{eid}?msg={msg}#{anchor}", status_code=303)
+
+
+def _refused(
+    request: Request, engagement_id: str, form: dict[str, str], exc: DomainError
+) -> Response:
+    """A refused form: the engagement page again with the message and what was typed,
+    with the refusal's status. A missing login or right, or a thing that is not there,
+    gets the error page (so does an engagement that cannot be shown)."""
+    status, message = exc.status_code, exc.detail
+    if isinstance(exc, Conflict) and "current_version" in exc.extra:
+        message = i18n.STRINGS[i18n.language(request)]["stale"].format(
+            v=exc.extra["current_version"]
+        )
+    if status in (401, 403) or (isinstance(exc, NotFound) and "field" not in exc.extra):
+        return error_page(request, status, message)
+    try:
+        with ctx_of(request).db.read() as session:
+            context = engagement_context(
+                request, session, path_id(engagement_id), error=message, values=form
+            )
+            return render(request, "engagement.html", context, status)
+    except DomainError:
+        return error_page(request, status, message)

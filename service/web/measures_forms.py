@@ -1,0 +1,55 @@
+"""The measure forms of the engagement page: add a measure, change its status and
+progress."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlmodel import Session
+
+from service.core.context import Context
+from service.core.errors import NotFound
+from service.measures import service as measures
+from service.measures.models import Measure
+from service.measures.schemas import ActionArea, MeasureCreate, MeasureUpdate
+from service.web.common import PageRoute
+from service.web.engagement import form_route, in_write
+from service.web.inputs import field_id, validate
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+@form_route(router, "/measures", anchor="measures")
+@in_write
+def add(session: Session, ctx: Context, eid: int, actor: str, form: dict[str, str]) -> str:
+    data = validate(
+        MeasureCreate,
+        {
+            "title": form.get("title", ""),
+            "action_area": form.get("action_area", ActionArea.other.value),
+            "responsible": form.get("responsible") or None,
+        },
+    )
+    measures.create(session, ctx, eid, data)
+    return "measure"
+
+
+@form_route(router, "/measures/update", anchor="measures")
+@in_write
+def update(session: Session, ctx: Context, eid: int, actor: str, form: dict[str, str]) -> str:
+    """Status and/or progress; a progress that is not a whole number goes to the schema
+    as typed, so the refusal reads like the API's."""
+    mid = field_id(form, "measure_id")
+    measure = session.get(Measure, mid)
+    if measure is None or measure.engagement_id != eid:
+        raise NotFound(f"measure {mid} not found in engagement {eid}")
+    progress = form.get("progress_percent", "").strip()
+    number = progress.isascii() and progress.isdigit() and len(progress) < 10
+    data = validate(
+        MeasureUpdate,
+        {
+            "status": form.get("status") or None,
+            "progress_percent": int(progress) if number else progress or None,
+        },
+    )
+    measures.change(session, ctx, mid, data)
+    return "measure"
