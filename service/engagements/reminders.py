@@ -30,7 +30,7 @@ from sqlmodel import Session, col
 
 from service.core import translations
 from service.core.context import Context
-from service.engagements import schedule
+from service.engagements import presenters, schedule
 from service.engagements.facts import STARTED_STATUSES
 from service.engagements.models import Engagement
 from service.engagements.service import definition
@@ -38,7 +38,6 @@ from service.mail.common import common_context
 from service.mail.outbox import address, enqueue
 from service.mail.render import render
 from service.measures.models import Measure
-from workflows import calendar
 
 log = logging.getLogger("fokus.deadlines")
 
@@ -157,17 +156,14 @@ def _remind_one(
         # the deadline passed while nobody swept: the escalation speaks for it now
         return SweepResult(claimed=1)
     language = engagement.language
-    tz = ctx.settings.tz
-    local_due = due.astimezone(tz)
+    seen = presenters.dates(engagement, definition(ctx, engagement), now, ctx.settings.tz)
     context = {
         **common_context(ctx, language),
         "recipient_name": engagement.contact_name,
         "municipality": engagement.municipality,
         "stage": _stage_label(ctx, engagement, language),
-        "due_at": local_due,
-        "working_days_left": calendar.working_days_between(
-            now.astimezone(tz).date(), local_due.date(), engagement.federal_state
-        ),
+        "due_at": seen.due,
+        "working_days_left": seen.working_days_left,
         "owner": engagement.owner,
     }
     message = enqueue(
@@ -231,9 +227,7 @@ def _escalate_one(
         log.warning("engagement %s is overdue but FOKUS_SUPERVISOR_EMAILS is empty", engagement_id)
         return SweepResult(claimed=1)
     language = ctx.settings.language
-    tz = ctx.settings.tz
-    local_due = due.astimezone(tz)
-    today = now.astimezone(tz).date()
+    late = presenters.overdue_item(engagement, now, ctx.settings.tz)
     context = {
         **common_context(ctx, language),
         "recipient_name": translations.language(language).staff_name,
@@ -241,11 +235,9 @@ def _escalate_one(
         "engagement_id": engagement_id,
         "federal_state": engagement.federal_state,
         "stage": _stage_label(ctx, engagement, language),
-        "due_at": local_due,
-        "days_overdue": (today - local_due.date()).days,
-        "working_days_overdue": calendar.working_days_between(
-            local_due.date(), today, engagement.federal_state
-        ),
+        "due_at": late.stage_due_at,
+        "days_overdue": late.days_overdue,
+        "working_days_overdue": late.working_days_overdue,
         "owner": engagement.owner,
         "contact_name": engagement.contact_name,
         "contact_email": engagement.contact_email,
@@ -358,7 +350,7 @@ def _warn_one(
             "municipality": engagement.municipality,
             "engagement_id": engagement_id,
             "funding_ends_at": local_end,
-            "days_left": (local_end.date() - now.astimezone(tz).date()).days,
+            "days_left": presenters.days_between(now, ends, tz),
             "weeks": 8 if label == "8w" else 2,
             "owner": engagement.owner,
             "for_staff": role == "staff",
