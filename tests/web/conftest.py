@@ -35,4 +35,5 @@ def login(client: TestClient, api: Api) -> str:
 
 def form(client: TestClient, url: str, csrf: str, **fields: object) -> httpx.Response:
     data = {"csrf_token": csrf, **{k: str(v) for k, v in fields.items()}}
-    return client.post(url, data=data, follow_redirects=False)
+    response: httpx.Response = client.post(url, data=data, follow_redirects=False)
+    return response

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -14,7 +15,10 @@ from sqlmodel import col
 
 from service.app import create_app
 from service.auth.models import ApiKey
+from service.core.clock import MovableClock
 from service.core.context import Context
+from service.engagements import commands
+from service.engagements.schemas import TransitionRequest
 from tests.support import Api
 from tests.web.conftest import csrf_of, form, key_of, login
 
@@ -122,7 +126,7 @@ def test_a_revoked_key_ends_its_session(client: TestClient, staff: Api, ctx: Con
 
 def _cookie(client: TestClient) -> str:
     value = client.cookies.get("fokus_session")
-    assert value
+    assert isinstance(value, str) and value
     return value
 
 
@@ -164,8 +168,8 @@ def test_logout_reaches_another_replica_and_a_login_survives_a_restart(
 
 
 def test_a_session_ends_after_12_hours_on_the_server_too(
-    client: TestClient, staff: Api, clock
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, staff: Api, clock: MovableClock
+) -> None:
     """The cookie's signature carries the wall-clock age; the stored session its own
     expiry, so a copied cookie cannot outlive it."""
     login(client, staff)
@@ -208,7 +212,7 @@ def test_the_cookie_holds_no_key_and_the_database_no_session_id(
 
 
 def test_overview_lists_overdue_first_then_by_deadline(
-    client: TestClient, staff: Api, clock
+    client: TestClient, staff: Api, clock: MovableClock
 ) -> None:
     late = staff.engagement(municipality="Gemeinde Spätdorf")
     clock.advance(days=40)
@@ -355,6 +359,47 @@ def test_advance_a_stage_with_a_note_through_the_form(client: TestClient, staff:
     assert "participant" in refused.text
 
 
+def test_the_transition_form_takes_the_apis_write_path(
+    client: TestClient, staff: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form and the API fire a transition through one function (its own write
+    transaction via ctx.db.run_write), not each through a transaction of its own."""
+    calls: list[tuple[int, str, str]] = []
+    original = commands.fire_transition
+
+    async def spy(
+        ctx: Context, engagement_id: int, request: TransitionRequest, actor: str
+    ) -> commands.Transitioned:
+        calls.append((engagement_id, request.trigger, actor))
+        return await original(ctx, engagement_id, request, actor)
+
+    monkeypatch.setattr(commands, "fire_transition", spy)
+    eid = staff.engagement()["id"]
+    csrf = login(client, staff)
+    response = form(client, f"/engagements/{eid}/transition", csrf, trigger="approve")
+    assert response.status_code == 303
+    staff.ok(staff.fire(eid, "withdraw"))
+    assert calls == [(eid, "approve", "Lena Vogel"), (eid, "withdraw", "Lena Vogel")]
+
+
+def test_pages_count_days_as_the_api_does(
+    client: TestClient, staff: Api, clock: MovableClock
+) -> None:
+    eid = staff.engagement()["id"]
+    staff.ok(staff.fire(eid, "approve"))  # starts the funding period
+    clock.advance(timedelta(days=3, hours=15, minutes=30))  # 00:30 in Berlin, still 23:30 UTC
+    api = staff.ok(staff.get(f"/api/v1/engagements/{eid}"))
+    assert api["days_left"] > 1 and api["funding_days_left"] > 1
+    login(client, staff)
+    page = client.get(f"/engagements/{eid}").text
+    assert f"noch {api['days_left']} Tage" in page
+    assert f"noch {api['funding_days_left']} Tage" in page
+    row = re.search(rf'<tr[^>]*data-id="{eid}">(.*?)</tr>', client.get("/").text, re.S)
+    assert row is not None
+    assert f"noch {api['days_left']} Tage" in row.group(1)
+    assert f"{api['funding_days_left']} Tage</td>" in row.group(1)
+
+
 def test_forms_without_or_with_a_wrong_csrf_token_are_refused(
     client: TestClient, staff: Api
 ) -> None:
@@ -431,7 +476,9 @@ def test_workshop_invitation_and_messages(client: TestClient, staff: Api) -> Non
     )
     assert created.status_code == 303
     workshop = client.get(created.headers["location"]).text
-    wid = re.search(r'data-workshop="(\d+)"', workshop).group(1)
+    found = re.search(r'data-workshop="(\d+)"', workshop)
+    assert found is not None
+    wid = found.group(1)
     assert "offen: <strong>0</strong>" in workshop
     invited = form(client, f"/engagements/{eid}/invitations", csrf, workshop_id=wid)
     assert invited.status_code == 303
@@ -569,7 +616,9 @@ def test_no_500_for_odd_form_input(client: TestClient, staff: Api) -> None:
     assert staff.ok(staff.get(f"/api/v1/engagements/{eid}"))["state"] == "application"
 
 
-def test_overdue_engagement_shows_days_overdue(client: TestClient, staff: Api, clock) -> None:
+def test_overdue_engagement_shows_days_overdue(
+    client: TestClient, staff: Api, clock: MovableClock
+) -> None:
     eid = staff.engagement()["id"]
     clock.advance(timedelta(days=31))
     login(client, staff)
