@@ -32,10 +32,10 @@ from service.core.settings import Settings  # noqa: E402
 from service.engagements import service as engagements  # noqa: E402
 from service.engagements.schemas import EngagementCreate  # noqa: E402
 from service.mail.dispatch import dispatch  # noqa: E402
-from service.mail.invitations import invite  # noqa: E402
 from service.mail.models import OutboxMessage  # noqa: E402
 from service.participants.models import Participant  # noqa: E402
 from service.workshops import service as workshops  # noqa: E402
+from service.workshops.invitations import invite  # noqa: E402
 from service.workshops.schemas import WorkshopCreate  # noqa: E402
 
 GOAL = 170.0

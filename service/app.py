@@ -18,10 +18,10 @@ from service.core.context import Context
 from service.core.paths import templates_dir
 from service.engagements.api import router as engagements_router
 from service.engagements.facts import check_known
+from service.engagements.messages_api import router as messages_router
 from service.health import describe, ready
 from service.http import http_errors
 from service.http.body_limit import BodyLimitMiddleware
-from service.mail.rsvp_api import router as rsvp_router
 from service.measures.api import router as measures_router
 from service.observability.endpoint import install_metrics
 from service.observability.http import ObservabilityMiddleware
@@ -30,6 +30,7 @@ from service.participants.api import router as participants_router
 from service.processes.api import router as processes_router
 from service.web.routes import router as web_router
 from service.workshops.api import router as workshops_router
+from service.workshops.rsvp_api import router as rsvp_router
 
 Hook = Callable[[FastAPI], None]
 
@@ -81,6 +82,7 @@ def create_app(
         engagements_router,
         participants_router,
         workshops_router,
+        messages_router,
         measures_router,
         processes_router,
         rsvp_router,

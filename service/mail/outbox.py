@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from email.headerregistry import Address
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session, col
 
 from service.core.commit_hooks import after_commit
@@ -87,3 +87,20 @@ def messages_of(
     order = col(OutboxMessage.id).desc() if newest_first else col(OutboxMessage.id)
     query = select(OutboxMessage).where(col(OutboxMessage.engagement_id) == engagement_id)
     return list(session.execute(query.order_by(order).limit(limit)).scalars())
+
+
+# what stays of an erased person in the delivery record of mail already sent to them
+ERASED = "[gelöscht / erased]"
+
+
+def forget_recipient(session: Session, participant_id: int) -> None:
+    """Erasure of a participant (GDPR Art. 17), the outbox's part: their unsent mail is
+    deleted; mail already sent keeps its delivery record (when, status, Message-ID) but
+    loses the address, the text and the calendar entry. Runs in the caller's transaction."""
+    of_them = col(OutboxMessage.participant_id) == participant_id
+    session.execute(delete(OutboxMessage).where(of_them, col(OutboxMessage.status) != "sent"))
+    session.execute(
+        update(OutboxMessage)
+        .where(of_them)
+        .values(to_addr=ERASED, body_text=ERASED, body_html=ERASED, ics=None)
+    )

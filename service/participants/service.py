@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.errors import Conflict, NotFound
 from service.engagements.service import get as get_engagement
-from service.mail.models import OutboxMessage
+from service.mail import outbox
 from service.participants.models import Participant
 from service.participants.schemas import ParticipantCreate
-from service.workshops.models import Invitation
-
-ERASED = "[gelöscht / erased]"
+from service.workshops import service as workshops
 
 
 def create(
@@ -58,21 +56,12 @@ def list_for(session: Session, engagement_id: int) -> list[Participant]:
 
 
 def erase(session: Session, participant_id: int) -> None:
-    """Deletes the person, their invitations and unsent mail, and blanks the address and
-    text of mail already sent to them (the delivery record stays, without the person)."""
+    """Deletes the person; each feature that holds something of theirs forgets it in the
+    same transaction: the workshops their invitations, the outbox their unsent mail and
+    the address and text of mail already sent (the delivery record stays, without them)."""
     participant = session.get(Participant, participant_id)
     if participant is None:
         raise NotFound(f"participant {participant_id} not found")
-    session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.participant_id == participant_id,  # type: ignore[arg-type]
-            OutboxMessage.status != "sent",  # type: ignore[arg-type]
-        )
-    )
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.participant_id == participant_id)  # type: ignore[arg-type]
-        .values(to_addr=ERASED, body_text=ERASED, body_html=ERASED, ics=None)
-    )
-    session.execute(delete(Invitation).where(Invitation.participant_id == participant_id))  # type: ignore[arg-type]
+    workshops.forget_participant(session, participant_id)
+    outbox.forget_recipient(session, participant_id)
     session.delete(participant)

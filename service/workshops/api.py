@@ -12,9 +12,7 @@ from service.core.timeutil import from_client
 from service.core.validation import Id
 from service.http.deps import ReadSession, WriteSession
 from service.http.openapi import errors
-from service.mail import invitations
-from service.mail.api import router as messages_router
-from service.workshops import service
+from service.workshops import invitations, service
 from service.workshops.schemas import (
     InvitationPublic,
     InvitationRequest,
@@ -156,7 +154,3 @@ def list_invitations(
     workshop_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> list[InvitationPublic]:
     return service.public(session, ctx, service.get(session, workshop_id)).invitations
-
-
-# GET /api/v1/engagements/{id}/messages (one engagement's outbox), from the mail feature
-router.include_router(messages_router, responses=errors(404, 422))

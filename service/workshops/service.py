@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import delete, select
+from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.errors import Invalid, NotFound
@@ -58,6 +58,12 @@ def list_for(session: Session, engagement_id: int) -> list[Workshop]:
     )
 
 
+def forget_participant(session: Session, participant_id: int) -> None:
+    """Erasure of a participant, the workshops' part: their invitations (and with them
+    their answers and RSVP links) are deleted. Runs in the caller's transaction."""
+    session.execute(delete(Invitation).where(col(Invitation.participant_id) == participant_id))
+
+
 def public(session: Session, ctx: Context, workshop: Workshop) -> WorkshopPublic:
     tz = ctx.settings.tz
     rows = session.execute(
@@ -68,8 +74,8 @@ def public(session: Session, ctx: Context, workshop: Workshop) -> WorkshopPublic
     ).all()
     invitations = [
         InvitationPublic(
-            id=inv.id,  # type: ignore[arg-type]
-            participant_id=p.id,  # type: ignore[arg-type]
+            id=inv.id,
+            participant_id=p.id,
             name=p.name,
             email=p.email,
             rsvp=inv.rsvp,
@@ -81,7 +87,7 @@ def public(session: Session, ctx: Context, workshop: Workshop) -> WorkshopPublic
     for invitation in invitations:
         counts[invitation.rsvp] += 1
     return WorkshopPublic(
-        id=workshop.id,  # type: ignore[arg-type]
+        id=workshop.id,
         engagement_id=workshop.engagement_id,
         title=workshop.title,
         starts_at=workshop.starts_at.astimezone(tz),

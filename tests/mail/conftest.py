@@ -127,9 +127,9 @@ def queue_invitations(ctx: Context, staff: Api, count: int) -> tuple[int, int]:
     from datetime import UTC, datetime
 
     from service.core.clock import MovableClock
-    from service.mail.invitations import invite
     from service.participants import service as participants
     from service.participants.schemas import ParticipantCreate
+    from service.workshops.invitations import invite
 
     assert isinstance(ctx.clock, MovableClock)
     ctx.clock.set(datetime.now(UTC))

@@ -1,7 +1,6 @@
-"""What staff see of the outbox: the emails of one engagement and their delivery state.
-
-The router has no prefix: service/workshops/api.py includes it into its /api/v1 router,
-so the app needs no extra router entry."""
+"""What staff see of the outbox: the emails of one engagement and their delivery state
+(`GET /api/v1/engagements/{id}/messages`). The engagements feature answers it; the mail
+infrastructure only stores the messages (`mail.outbox.messages_of`)."""
 
 from __future__ import annotations
 
@@ -15,9 +14,12 @@ from service.core.timeutil import to_client
 from service.core.validation import Id
 from service.engagements.service import get as get_engagement
 from service.http.deps import ReadSession
+from service.http.openapi import errors
 from service.mail.outbox import messages_of
 
-router = APIRouter(tags=["mail"])
+# tagged as before the move (then included into the workshops router): the document
+# keeps its operation's tags
+router = APIRouter(prefix="/api/v1", tags=["workshops", "mail"])
 
 
 class MessagePublic(BaseModel):
@@ -35,7 +37,11 @@ class MessagePublic(BaseModel):
     sent_at: datetime | None
 
 
-@router.get("/engagements/{engagement_id}/messages", response_model=list[MessagePublic])
+@router.get(
+    "/engagements/{engagement_id}/messages",
+    response_model=list[MessagePublic],
+    responses=errors(404, 422),
+)
 def list_messages(
     engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> list[MessagePublic]:
@@ -44,7 +50,7 @@ def list_messages(
     rows = messages_of(session, engagement_id)
     return [
         MessagePublic(
-            id=row.id,  # type: ignore[arg-type]
+            id=row.id,
             to=row.to_addr,
             subject=row.subject,
             kind=row.kind,

@@ -1,4 +1,5 @@
-"""The public RSVP page behind the signed link in each invitation (issue 3).
+"""The public RSVP page behind the signed link in each invitation (issue 3): part of
+the workshops feature, which owns the invitations it records the answers on.
 
 `GET /rsvp/{token}` shows the workshop and two buttons; `POST /rsvp/{token}` (form or
 JSON `response=accepted|declined`) records the answer, which may be changed later.
@@ -29,10 +30,10 @@ from service.core.context import Context
 from service.engagements.models import Engagement
 from service.http.body_limit import BodyTooLarge
 from service.http.deps import ReadSession
+from service.http.pages import page
 from service.mail import tokens
-from service.mail.invitations import when
 from service.participants.models import Participant
-from service.web.pages import page
+from service.workshops.invitations import when
 from service.workshops.models import Invitation, Workshop
 
 router = APIRouter(tags=["rsvp"])
