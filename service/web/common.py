@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 
 from service.core.context import Context
 from service.core.errors import DomainError, Forbidden, Unauthorized
+from service.http.pages import page
 from service.web import i18n
 from service.web import session as websession
-from service.web.pages import page
 
 # the notices a page shows after a change (`?msg=`): anything else is ignored
 MESSAGES = {
