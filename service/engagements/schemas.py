@@ -99,7 +99,7 @@ class EngagementCreate(Strict):
 
     municipality: Name
     applicant_type: ApplicantType
-    federal_state: FederalState  # type: ignore[valid-type]
+    federal_state: FederalState
     municipal_share_percent: Share | None = Field(
         default=None, description="required for a municipal_company: at least 25"
     )

@@ -134,7 +134,7 @@ def _apply(
         _versioned_update(tuple(sorted(values))),
         {**values, "_id": engagement.id, "_version": engagement.version},
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise Conflict("the engagement was changed concurrently; reload and retry")
     for key, value in values.items():
         set_committed_value(engagement, key, value)
