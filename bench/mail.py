@@ -108,10 +108,12 @@ def main() -> None:
                         contact_email="anna@example.org",
                     ),
                 )
+                eid = engagement.id
+                assert eid is not None
                 now = ctx.clock.now()
                 session.add_all(
                     Participant(
-                        engagement_id=engagement.id,  # type: ignore[arg-type]
+                        engagement_id=eid,
                         name=f"Person Nr. {i} Größe",
                         email=f"person{i}@example.org",
                         created_at=now,
@@ -121,7 +123,7 @@ def main() -> None:
                 workshop = workshops.create(
                     session,
                     ctx,
-                    engagement.id,  # type: ignore[arg-type]
+                    eid,
                     WorkshopCreate(
                         title="Auftaktworkshop",
                         starts_at=datetime(2030, 5, 7, 17, 0),
@@ -130,7 +132,8 @@ def main() -> None:
                     ),
                 )
                 session.flush()
-                queued = invite(session, ctx, workshop.id, None, "bench")  # type: ignore[arg-type]
+                assert workshop.id is not None
+                queued = invite(session, ctx, workshop.id, None, "bench")
             queue_seconds = time.perf_counter() - started
             print(f"queued {queued} invitations in {queue_seconds:.1f} s")
 

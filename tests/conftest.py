@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -128,7 +129,7 @@ def database_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, settings_overrides: dict[str, object]) -> Settings:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "database_url": database_url,
         "var_dir": tmp_path / "var",
         "secret_key": "test-secret",
@@ -136,7 +137,7 @@ def settings(tmp_path: Path, database_url: str, settings_overrides: dict[str, ob
         "mail_from": "fokusberatung@agentur.example",
         **settings_overrides,
     }
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)
 
 
 @pytest.fixture

@@ -167,9 +167,9 @@ class PostgresServer:
     def dsn(self, name: str = "postgres") -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={name}"
 
-    def execute(self, statement: str | sql.Composable, database: str = "postgres") -> None:
+    def execute(self, statement: sql.Composed, database: str = "postgres") -> None:
         with psycopg.connect(self.dsn(database), autocommit=True) as conn:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
     def create_database(self, name: str, *, template: str | None = None) -> str:
         """Creates a database (optionally a copy of `template`) and returns its URL."""

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -37,9 +39,13 @@ EXPECTED = [
 ]
 
 
-def _wait(check: object, what: str, procs: list[subprocess.Popen[str]]) -> None:
+def _both_done(folder: Path, phase: int) -> bool:
+    return len(list(folder.glob(f"go.{phase}.done.*"))) == 2
+
+
+def _wait(check: Callable[[], bool], what: str, procs: list[subprocess.Popen[str]]) -> None:
     deadline = time.monotonic() + 60
-    while not check():  # type: ignore[operator]
+    while not check():
         for proc in procs:
             if proc.poll() not in (None, 0):
                 raise AssertionError(f"sweeper failed: {proc.communicate()[1]}")
@@ -79,11 +85,7 @@ def test_two_sweeping_processes_queue_each_mail_once(
     try:
         for k, expected in enumerate(EXPECTED):
             Path(f"{go}.{k}").touch()  # both start this phase at the same moment
-            _wait(
-                lambda k=k: len(list(tmp_path.glob(f"go.{k}.done.*"))) == 2,
-                f"phase {k}",
-                procs,
-            )
+            _wait(partial(_both_done, tmp_path, k), f"phase {k}", procs)
             won = [int(p.read_text()) for p in sorted(tmp_path.glob(f"go.{k}.done.*"))]
             print(f"phase {k}: rows won per process {won}")
             assert sum(won) == COUNT  # every due row won exactly once

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,12 @@ def settings_overrides(smtp_sink: SmtpSink) -> dict[str, object]:
     return {"smtp_url": smtp_sink.url}
 
 
+# runs the dispatcher sweep once
+Send = Callable[[], DispatchResult]
+
+
 @pytest.fixture
-def send(ctx: Context):  # type: ignore[no-untyped-def]
+def send(ctx: Context) -> Send:
     """Runs the dispatcher sweep once, as the scheduler would."""
 
     def run() -> DispatchResult:

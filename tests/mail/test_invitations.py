@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from service.core.context import Context
 from service.mail.models import OutboxMessage
-from tests.mail.conftest import parts, setup_workshop
+from tests.mail.conftest import Send, parts, setup_workshop
 from tests.support import Api, SmtpSink
 
 
 def test_invitation_arrives_with_text_html_calendar_and_umlauts(
-    staff: Api, send, smtp_sink: SmtpSink, ctx: Context
+    staff: Api, send: Send, smtp_sink: SmtpSink, ctx: Context
 ) -> None:
     eid, _pids, wid = setup_workshop(staff, people=2)
     assert staff.ok(staff.post(f"/api/v1/workshops/{wid}/invitations"), 202) == {"queued": 2}
@@ -31,8 +31,8 @@ def test_invitation_arrives_with_text_html_calendar_and_umlauts(
         "Einladung: Auftaktworkshop am Dienstag, 10. März 2026 (Gemeinde Beispielstadt)"
     )
     assert message.is_multipart() and message.get_content_type() == "multipart/mixed"
-    alternative = message.get_payload()[0]
-    assert [p.get_content_type() for p in alternative.get_payload()] == [
+    alternative = next(message.iter_parts())
+    assert [p.get_content_type() for p in alternative.iter_parts()] == [
         "text/plain",
         "text/html",
         "text/calendar",
@@ -60,7 +60,7 @@ def test_invitation_arrives_with_text_html_calendar_and_umlauts(
 
 
 def test_inviting_again_does_not_mail_twice_and_a_list_invites_only_those(
-    staff: Api, send, smtp_sink: SmtpSink
+    staff: Api, send: Send, smtp_sink: SmtpSink
 ) -> None:
     _eid, pids, wid = setup_workshop(staff, people=3)
     url = f"/api/v1/workshops/{wid}/invitations"
@@ -117,7 +117,7 @@ def test_readers_may_not_invite(staff: Api, supervisor: Api) -> None:
 
 
 def test_names_cannot_inject_headers_and_html_is_escaped(
-    staff: Api, send, smtp_sink: SmtpSink
+    staff: Api, send: Send, smtp_sink: SmtpSink
 ) -> None:
     eid = staff.engagement()["id"]
     refused = staff.post(

@@ -6,21 +6,23 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from service.core.clock import MovableClock
 from service.core.context import Context
 from service.mail import dispatch as dispatcher
 from service.mail.models import OutboxMessage
-from tests.mail.conftest import reparse, restart_sink, setup_workshop
+from tests.mail.conftest import Send, reparse, restart_sink, setup_workshop
 from tests.support import Api, SmtpSink
 
 
-def _messages(staff: Api, eid: int) -> list[dict]:  # type: ignore[type-arg]
-    return staff.ok(staff.get(f"/api/v1/engagements/{eid}/messages"))  # type: ignore[no-any-return]
+def _messages(staff: Api, eid: int) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = staff.ok(staff.get(f"/api/v1/engagements/{eid}/messages"))
+    return messages
 
 
 def test_server_down_then_back_every_message_arrives_exactly_once(
-    staff: Api, send, smtp_sink: SmtpSink, clock: MovableClock
+    staff: Api, send: Send, smtp_sink: SmtpSink, clock: MovableClock
 ) -> None:
     eid, _pids, wid = setup_workshop(staff, people=3)
     smtp_sink.stop()
@@ -54,7 +56,7 @@ def test_server_down_then_back_every_message_arrives_exactly_once(
 
 
 def test_temporary_refusal_is_retried_and_permanent_refusal_fails(
-    staff: Api, send, smtp_sink: SmtpSink, clock: MovableClock
+    staff: Api, send: Send, smtp_sink: SmtpSink, clock: MovableClock
 ) -> None:
     eid, _pids, wid = setup_workshop(staff, people=1)
     smtp_sink.refuse_with = "451 4.3.0 try again later"
@@ -83,7 +85,7 @@ def test_backoff_doubles_and_is_capped_at_five_minutes() -> None:
 
 
 def test_an_expired_claim_is_sent_by_another_worker(
-    staff: Api, send, smtp_sink: SmtpSink, clock: MovableClock, ctx: Context
+    staff: Api, send: Send, smtp_sink: SmtpSink, clock: MovableClock, ctx: Context
 ) -> None:
     eid, _pids, wid = setup_workshop(staff, people=2)
     staff.ok(staff.post(f"/api/v1/workshops/{wid}/invitations"), 202)
@@ -97,7 +99,7 @@ def test_an_expired_claim_is_sent_by_another_worker(
 
 
 def test_release_claims_hands_mail_back_at_once(
-    staff: Api, send, smtp_sink: SmtpSink, ctx: Context
+    staff: Api, send: Send, smtp_sink: SmtpSink, ctx: Context
 ) -> None:
     _eid, _pids, wid = setup_workshop(staff, people=2)
     staff.ok(staff.post(f"/api/v1/workshops/{wid}/invitations"), 202)
@@ -109,7 +111,7 @@ def test_release_claims_hands_mail_back_at_once(
 
 
 def test_an_unsafe_row_fails_permanently_without_touching_the_others(
-    staff: Api, send, smtp_sink: SmtpSink, ctx: Context
+    staff: Api, send: Send, smtp_sink: SmtpSink, ctx: Context
 ) -> None:
     eid, _pids, wid = setup_workshop(staff, people=2)
     staff.ok(staff.post(f"/api/v1/workshops/{wid}/invitations"), 202)

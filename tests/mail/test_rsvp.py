@@ -4,15 +4,21 @@ reveals nothing; a cross-site POST is refused."""
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from itsdangerous import URLSafeSerializer
 
+from service.core.context import Context
 from service.mail import tokens
-from tests.mail.conftest import rsvp_path, setup_workshop
+from tests.mail.conftest import Send, rsvp_path, setup_workshop
 from tests.support import Api, LiveServer, SmtpSink
 
 
-def _invited(staff: Api, send, smtp_sink: SmtpSink, people: int = 2) -> tuple[int, list, int]:  # type: ignore[no-untyped-def]
+def _invited(
+    staff: Api, send: Send, smtp_sink: SmtpSink, people: int = 2
+) -> tuple[int, list[EmailMessage], int]:
     eid, _pids, wid = setup_workshop(staff, people=people)
     staff.ok(staff.post(f"/api/v1/workshops/{wid}/invitations"), 202)
     send()
@@ -20,8 +26,8 @@ def _invited(staff: Api, send, smtp_sink: SmtpSink, people: int = 2) -> tuple[in
 
 
 def test_rsvp_link_from_the_email_works_end_to_end_over_http(
-    staff: Api, send, smtp_sink: SmtpSink, app
-) -> None:  # type: ignore[no-untyped-def]
+    staff: Api, send: Send, smtp_sink: SmtpSink, app: FastAPI
+) -> None:
     _eid, received, wid = _invited(staff, send, smtp_sink)
     message = next(m for m in received if "person0" in str(m["To"]))
     path = rsvp_path(message)
@@ -57,7 +63,7 @@ def test_rsvp_link_from_the_email_works_end_to_end_over_http(
 
 
 def test_rsvp_by_json_and_bad_answers(
-    staff: Api, send, smtp_sink: SmtpSink, client: TestClient
+    staff: Api, send: Send, smtp_sink: SmtpSink, client: TestClient
 ) -> None:
     _eid, received, wid = _invited(staff, send, smtp_sink, people=1)
     path = rsvp_path(received[0])
@@ -72,12 +78,14 @@ def test_rsvp_by_json_and_bad_answers(
 
 
 def test_forged_tampered_and_unknown_tokens_are_404_revealing_nothing(
-    staff: Api, send, smtp_sink: SmtpSink, client: TestClient, ctx
-) -> None:  # type: ignore[no-untyped-def]
+    staff: Api, send: Send, smtp_sink: SmtpSink, client: TestClient, ctx: Context
+) -> None:
     _eid, received, _wid = _invited(staff, send, smtp_sink, people=1)
     path = rsvp_path(received[0])
     token = path.rsplit("/", 1)[1]
-    invitation_id, nonce = tokens.read(ctx, token)  # type: ignore[misc]
+    signed = tokens.read(ctx, token)
+    assert signed is not None
+    invitation_id, nonce = signed
     forged = [
         token[:-2] + ("AA" if not token.endswith("AA") else "BB"),  # tampered signature
         tokens.sign(ctx, invitation_id, "wrong-nonce"),  # right key, wrong nonce
@@ -98,7 +106,7 @@ def test_forged_tampered_and_unknown_tokens_are_404_revealing_nothing(
 
 
 def test_cross_site_posts_are_refused(
-    staff: Api, send, smtp_sink: SmtpSink, client: TestClient
+    staff: Api, send: Send, smtp_sink: SmtpSink, client: TestClient
 ) -> None:
     _eid, received, wid = _invited(staff, send, smtp_sink, people=1)
     path = rsvp_path(received[0])
@@ -118,7 +126,7 @@ def test_cross_site_posts_are_refused(
 
 
 def test_cancelled_workshop_page_says_so_and_refuses_answers(
-    staff: Api, send, smtp_sink: SmtpSink, client: TestClient
+    staff: Api, send: Send, smtp_sink: SmtpSink, client: TestClient
 ) -> None:
     _eid, received, wid = _invited(staff, send, smtp_sink, people=1)
     path = rsvp_path(received[0])
@@ -130,7 +138,7 @@ def test_cancelled_workshop_page_says_so_and_refuses_answers(
 
 
 def test_erasing_a_participant_cancels_their_mail_and_their_link(
-    staff: Api, send, smtp_sink: SmtpSink, client: TestClient
+    staff: Api, send: Send, smtp_sink: SmtpSink, client: TestClient
 ) -> None:
     eid, pids, wid = setup_workshop(staff, people=2)
     staff.ok(staff.post(f"/api/v1/workshops/{wid}/invitations"), 202)
@@ -150,8 +158,8 @@ def test_erasing_a_participant_cancels_their_mail_and_their_link(
 
 
 def test_deeply_nested_json_is_a_4xx_before_and_after_the_token(
-    staff: Api, send, smtp_sink: SmtpSink, client: TestClient
-) -> None:  # type: ignore[no-untyped-def]
+    staff: Api, send: Send, smtp_sink: SmtpSink, client: TestClient
+) -> None:
     """JSON nested deeper than Python's parser goes (1 000 levels) was an unauthenticated
     500 with a traceback; it is malformed JSON like any other."""
     _eid, received, wid = _invited(staff, send, smtp_sink, people=1)

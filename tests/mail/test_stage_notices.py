@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tests.mail.conftest import parts
+from tests.mail.conftest import Send, parts
 from tests.support import Api, SmtpSink
 
 
 def test_each_transition_mails_every_participant_once_in_their_language(
-    staff: Api, send, smtp_sink: SmtpSink
+    staff: Api, send: Send, smtp_sink: SmtpSink
 ) -> None:
     eid = staff.engagement(municipality="Markt Schönau")["id"]
     staff.ok(staff.fire(eid, "approve"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from service.core.context import Context
 from service.mail.models import OutboxMessage
@@ -33,7 +34,9 @@ def test_two_processes_send_300_without_a_duplicate(
         assert len(counts) == 300 and max(counts.values()) == 1
         assert len(recipients) == 300 and max(recipients.values()) == 1
         with ctx.db.read() as session:
-            rows = session.execute(select(OutboxMessage.status, OutboxMessage.claimed_by)).all()
+            rows = session.execute(
+                select(col(OutboxMessage.status), col(OutboxMessage.claimed_by))
+            ).all()
         assert Counter(status for status, _ in rows) == {"sent": 300}
         senders = Counter(worker for _, worker in rows)
         assert len(senders) == 2, senders  # both processes sent a share

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
@@ -24,9 +25,9 @@ from tests.postgres import PostgresServer
 from tests.support import wait_until
 
 
-def _unavailable(response: object, words: str) -> str:
-    assert response.status_code == 503, response.text  # type: ignore[attr-defined]
-    body = response.json()  # type: ignore[attr-defined]
+def _unavailable(response: httpx.Response, words: str) -> str:
+    assert response.status_code == 503, response.text
+    body = response.json()
     assert body["status"] == "unavailable"
     detail = str(body["detail"])
     assert words in detail, detail

@@ -20,6 +20,7 @@ import subprocess
 import sys
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -167,12 +168,12 @@ def _drive(
     secrets_used: dict[str, str],
     people: dict[str, str],
 ) -> None:
-    def call(method: str, url: str, key: str, status: int, **kw: object) -> object:
+    def call(method: str, url: str, key: str, status: int, **kw: Any) -> Any:
         response = client.request(
             method,
             url,
             headers={"Authorization": f"Bearer {key}"},
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
         assert response.status_code == status, (method, url, response.status_code, response.text)
         return response.json() if response.content else None
@@ -180,24 +181,24 @@ def _drive(
     created = call(
         "POST", "/api/v1/api-keys", admin_key, 201, json={"name": "Lena Vogel", "role": "staff"}
     )
-    staff_key = str(created["key"])  # type: ignore[index]
+    staff_key = str(created["key"])
     secrets_used["staff key"] = staff_key
     doomed = call(
         "POST", "/api/v1/api-keys", admin_key, 201, json={"name": "Temp", "role": "supervisor"}
     )
-    secrets_used["revoked key"] = str(doomed["key"])  # type: ignore[index]
+    secrets_used["revoked key"] = str(doomed["key"])
 
     # wrong keys: unknown, truncated, and a revoked one
     unknown = "fok_" + secrets.token_urlsafe(32)
     secrets_used["unknown key"] = unknown
     call("GET", "/api/v1/engagements", unknown, 401)
     call("GET", "/api/v1/engagements", staff_key[:-3], 401)
-    call("DELETE", f"/api/v1/api-keys/{doomed['id']}", admin_key, 204)  # type: ignore[index]
+    call("DELETE", f"/api/v1/api-keys/{doomed['id']}", admin_key, 204)
     call("GET", "/api/v1/engagements", secrets_used["revoked key"], 401)
     # a malformed body with a valid key
     call("POST", "/api/v1/engagements", staff_key, 422, content=b"{not json")
 
-    eid = call("POST", "/api/v1/engagements", staff_key, 201, json=ENGAGEMENT)["id"]  # type: ignore[index]
+    eid = call("POST", "/api/v1/engagements", staff_key, 201, json=ENGAGEMENT)["id"]
     call(
         "POST",
         f"/api/v1/engagements/{eid}/transitions",
@@ -234,7 +235,7 @@ def _drive(
             "ends_at": "2030-03-10T20:00:00",
             "location": "Rathaus",
         },
-    )["id"]  # type: ignore[index]
+    )["id"]
     call("POST", f"/api/v1/workshops/{wid}/invitations", staff_key, 202, json={})
 
     # the invitations go out through the sweeps into the Maildir; take their links

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -39,13 +40,13 @@ def start_scheduler(ctx: Context, cwd: Path, port: int, **env: str) -> subproces
     )
 
 
-def first_answer(proc: subprocess.Popen[str], url: str, **kw: object) -> httpx.Response:
+def first_answer(proc: subprocess.Popen[str], url: str, **kw: Any) -> httpx.Response:
     """The first response of the metrics port, waiting until the process listens."""
     deadline = time.monotonic() + 30
     while True:
         assert proc.poll() is None, proc.communicate()
         try:
-            return httpx.get(url, timeout=2, **kw)  # type: ignore[arg-type]
+            return httpx.get(url, timeout=2, **kw)
         except httpx.TransportError:
             assert time.monotonic() < deadline, "the metrics port never answered"
             time.sleep(0.1)
