@@ -21,7 +21,7 @@ test: install
 	@.ci/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy service workflows
+	$(BIN)/mypy service workflows tests bench
 	$(BIN)/pytest
 
 bench: install

@@ -94,7 +94,7 @@ def load_demo(ctx: Context) -> str:
                     session,
                     ctx,
                     eid,
-                    MeasureCreate(title=title, action_area=area),  # type: ignore[arg-type]
+                    MeasureCreate(title=title, action_area=area),
                 )
     return f"demo: {len(created)} engagements (ids {', '.join(map(str, created))})"
 

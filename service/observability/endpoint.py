@@ -43,4 +43,4 @@ def install_metrics(app: FastAPI, ctx: Context) -> None:
                 media_type="application/json",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        return Response(generate_latest(exposition), media_type=CONTENT_TYPE_LATEST)  # type: ignore[arg-type]
+        return Response(generate_latest(exposition), media_type=CONTENT_TYPE_LATEST)

@@ -5,7 +5,8 @@ callbacks run once the batch committed, never for a failed job or a failed batch
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select, text
@@ -21,7 +22,7 @@ from tests.support import Api
 pytestmark = pytest.mark.sqlite_only
 
 
-def _owner_job(eid: int, owner: str, fail: bool = False):  # type: ignore[no-untyped-def]
+def _owner_job(eid: int, owner: str, fail: bool = False) -> Callable[[Session], str]:
     def job(session: Session) -> str:
         session.execute(
             text("UPDATE engagements SET owner = :o WHERE id = :i"), {"o": owner, "i": eid}
@@ -105,7 +106,7 @@ def test_many_concurrent_transitions_through_the_writer_keep_every_rule(
     assert versions == 20
 
 
-def _registering(calls: list[str], name: str, fail: bool = False):  # type: ignore[no-untyped-def]
+def _registering(calls: list[str], name: str, fail: bool = False) -> Callable[[Session], str]:
     def job(session: Session) -> str:
         after_commit(session, lambda: calls.append(name))
         if fail:
@@ -130,7 +131,7 @@ def test_after_commit_callbacks_run_once_the_batch_committed_and_not_for_a_faile
     def wake(session: Session) -> None:
         after_commit(session, wake_once)
 
-    futures = [
+    futures: list[Future[object]] = [
         writer.submit(_registering(calls, "Jonas")),
         writer.submit(_registering(calls, "Mira", fail=True)),
         writer.submit(wake),

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlmodel import col
+from starlette.types import ASGIApp
 
 from service.app import create_app
 from service.auth.models import ApiKey
@@ -23,7 +24,7 @@ from tests.support import Api
 from tests.web.conftest import csrf_of, form, key_of, login
 
 
-def _other_client(app: FastAPI) -> TestClient:
+def _other_client(app: ASGIApp) -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
 
 
@@ -411,7 +412,7 @@ def test_forms_without_or_with_a_wrong_csrf_token_are_refused(
         assert response.status_code == 403
     response = client.post(url, data={"trigger": "approve"})
     assert response.status_code == 403
-    other = _other_client(client.app)  # type: ignore[arg-type]
+    other = _other_client(client.app)
     other_csrf = login(other, staff)
     assert other_csrf != csrf
     assert form(client, url, other_csrf, trigger="approve").status_code == 403
