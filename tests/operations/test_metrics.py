@@ -57,7 +57,7 @@ def test_counters_move_after_a_transition_and_a_sent_mail(
         value(before, "fokus_transitions_total", **FB, trigger="approve") + 1
     )
     assert value(middle, "fokus_transitions_total", **FB, trigger="draft_vision") == value(
-        before, "fokus_transitions_total", trigger="draft_vision"
+        before, "fokus_transitions_total", **FB, trigger="draft_vision"
     )
     for status in ("200", "409"):
         key = {"method": "POST", "route": route, "status": status}
