@@ -1,22 +1,31 @@
 """Every table, imported in one place so Alembic and `create_all` see them all."""
 
 from service.auth.models import ApiKey, DashboardSession
+from service.consulting.models import ConsultingDay
 from service.engagements.models import Engagement, HistoryEntry
+from service.grants.models import Grant
 from service.health import ReadinessProbe
 from service.mail.models import OutboxMessage
 from service.measures.models import Measure
+from service.milestones.models import EngagementMilestone
 from service.participants.models import Participant
+from service.records.models import Record, RecordFile
 from service.workshops.models import Invitation, Workshop
 
 __all__ = [
     "ApiKey",
+    "ConsultingDay",
     "DashboardSession",
     "Engagement",
+    "EngagementMilestone",
+    "Grant",
     "HistoryEntry",
     "Invitation",
     "Measure",
     "OutboxMessage",
     "Participant",
     "ReadinessProbe",
+    "Record",
+    "RecordFile",
     "Workshop",
 ]

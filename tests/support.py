@@ -18,12 +18,15 @@ from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+# version 1 of the Fokusberatung: most tests walk its short process (a grant is not needed);
+# the programme's rules of version 2 and of the Klimaschutzmanagement have their own tests
 ENGAGEMENT = {
     "municipality": "Gemeinde Beispielstadt",
     "applicant_type": "municipality",
     "federal_state": "BY",
     "contact_name": "Anna Schmidt",
     "contact_email": "anna.schmidt@example.org",
+    "process_version": 1,
 }
 
 

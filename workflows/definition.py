@@ -21,6 +21,10 @@ from workflows import calendar
 
 FactCheck = Callable[[Mapping[str, Any]], bool]
 
+# facts of the request that fires a step, not of the engagement: the service sets them
+# (1 or 0) when it fires; they are 0 when it asks which triggers are allowed now
+REQUEST_FACTS = frozenset({"note_given"})
+
 
 @dataclass(frozen=True)
 class Guard:
@@ -46,7 +50,7 @@ def at_least(fact: str, minimum: int, *, name: str, reason_de: str, reason_en: s
         reason_de=reason_de,
         reason_en=reason_en,
         facts=(fact,),
-        check=lambda facts: int(facts[fact] or 0) >= minimum,
+        check=lambda facts: int(facts.get(fact) or 0) >= minimum,
     )
 
 
@@ -109,9 +113,28 @@ class Milestone:
     anchor: Anchor
     months: int = 0
     moves_to_working_day: bool = True
+    # done when a record of this kind exists (e.g. "concept_draft"), or once the
+    # engagement has reached one of these stages (e.g. the funding end, by "reporting")
+    done_by_record: str | None = None
+    done_in_stages: tuple[str, ...] = ()
+    # an operator setting that gives the number of months instead (a value the research
+    # could not verify); the direction (before or after the anchor) stays the sign of `months`
+    months_setting: str | None = None
+    # months that a version of the Richtlinie fixes itself, by KRL version
+    months_by_krl: tuple[tuple[str, int], ...] = ()
 
     def label(self, language: str) -> str:
         return self.label_de if language == "de" else self.label_en
+
+    def months_for(self, krl_version: str, settings_months: int | None) -> int:
+        """The offset for an engagement under `krl_version`: the Richtlinie's own value
+        first, then the operator's setting, then the definition's default."""
+        for version, months in self.months_by_krl:
+            if version == krl_version:
+                return months
+        if settings_months is None:
+            return self.months
+        return -settings_months if self.months < 0 else settings_months
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,6 +216,11 @@ class Process:
         """Every named fact a guard of this process reads."""
         return frozenset(name for step in self.steps for g in step.guards for name in g.facts)
 
+    @property
+    def loaded_facts(self) -> frozenset[str]:
+        """The facts the service loads from the database (all but the request's)."""
+        return self.facts - REQUEST_FACTS
+
     def steps_from(self, state: str) -> list[Step]:
         return [step for step in self.steps if state in step.source]
 
@@ -207,14 +235,18 @@ class Process:
 
 
 def milestone_due(
-    milestone: Milestone, anchors: Mapping[str, date | None], federal_state: str
+    milestone: Milestone,
+    anchors: Mapping[str, date | None],
+    federal_state: str,
+    months: int | None = None,
 ) -> date | None:
     """The day a milestone falls due, from the engagement's dates; None while its anchor
-    is not known (e.g. before the funding period starts)."""
+    is not known (e.g. before the funding period starts). `months`: the offset as it
+    applies to this engagement (Milestone.months_for), else the definition's."""
     anchor = anchors.get(milestone.anchor)
     if anchor is None:
         return None
-    day = calendar.add_months(anchor, milestone.months)
+    day = calendar.add_months(anchor, milestone.months if months is None else months)
     if milestone.moves_to_working_day:
         day = calendar.next_working_day(day, federal_state)
     return day

@@ -58,7 +58,7 @@ class Context:
     def fact_names(self) -> tuple[str, ...]:
         """Every fact any registered process reads: loaded together with an engagement
         in one query, whatever its process."""
-        return tuple(sorted({n for p in self.registry.all() for n in p.facts}))
+        return tuple(sorted({n for p in self.registry.all() for n in p.loaded_facts}))
 
     @cached_property
     def secret_key(self) -> str:

@@ -17,12 +17,17 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select
 from sqlmodel import Session, col
 
+from service.consulting.models import ConsultingDay
 from service.core.errors import NotFound
 from service.engagements.models import Engagement
+from service.grants.models import Grant
 from service.measures.models import Measure
 from service.participants.models import Participant
+from service.records.models import Record
 from service.workshops.models import Workshop
+from workflows.definition import REQUEST_FACTS
 from workflows.engine import Facts
+from workflows.programme import RECORD_KINDS
 
 STARTED_STATUSES = ("in_progress", "completed")
 
@@ -57,17 +62,100 @@ def _started_measure_count(eid: Any, _now: Any) -> Any:
     return select(started).where(col(Measure.engagement_id) == eid).scalar_subquery()
 
 
+# Subqueries below that name Engagement's columns correlate to the engagement being
+# loaded (the outer query selects from engagements): "inside its funding period".
+
+
+def _grant_recorded(eid: Any, _now: Any) -> Any:
+    return select(func.count()).where(col(Grant.engagement_id) == eid).scalar_subquery()
+
+
+def _record_of(kind: str) -> Loader:
+    def count(eid: Any, _now: Any) -> Any:
+        return (
+            select(func.count())
+            .where(col(Record.engagement_id) == eid, col(Record.kind) == kind)
+            .scalar_subquery()
+        )
+
+    return count
+
+
+def _workshops_ended_in_period(eid: Any, now: Any) -> Any:
+    return (
+        select(func.count())
+        .where(
+            col(Workshop.engagement_id) == eid,
+            col(Workshop.cancelled_at).is_(None),
+            col(Workshop.ends_at) <= now,
+            col(Workshop.ends_at) >= col(Engagement.funding_starts_at),
+            col(Workshop.ends_at) <= col(Engagement.funding_ends_at),
+        )
+        .scalar_subquery()
+    )
+
+
+def _measures_not_failed(eid: Any, _now: Any) -> Any:
+    return (
+        select(func.count())
+        .where(col(Measure.engagement_id) == eid, col(Measure.status) != "failed")
+        .scalar_subquery()
+    )
+
+
+def _measures_started_in_period(eid: Any, _now: Any) -> Any:
+    """Only a start inside the funding period counts, and adaptation is no climate
+    protection measure in the programme's sense."""
+    return (
+        select(func.count())
+        .where(
+            col(Measure.engagement_id) == eid,
+            col(Measure.action_area) != "adaptation",
+            col(Measure.started_at) >= col(Engagement.funding_starts_at),
+            col(Measure.started_at) <= col(Engagement.funding_ends_at),
+        )
+        .scalar_subquery()
+    )
+
+
+def _consulting_days_total(eid: Any, _now: Any) -> Any:
+    return (
+        select(func.coalesce(func.sum(col(ConsultingDay.days)), 0.0))
+        .where(col(ConsultingDay.engagement_id) == eid)
+        .scalar_subquery()
+    )
+
+
+def _consulting_direct_days(eid: Any, _now: Any) -> Any:
+    """Direct contact: on site, and from the KRL 2022 on digital too."""
+    direct = (col(ConsultingDay.mode) == "on_site") | (
+        (col(ConsultingDay.mode) == "digital") & (col(Engagement.krl_version) != "2020")
+    )
+    return (
+        select(func.coalesce(func.sum(col(ConsultingDay.days)), 0.0))
+        .where(col(ConsultingDay.engagement_id) == eid, direct)
+        .scalar_subquery()
+    )
+
+
 LOADERS: dict[str, Loader] = {
     "participant_count": _participant_count,
     "ended_workshop_count": _ended_workshop_count,
     "measure_count": _measure_count,
     "started_measure_count": _started_measure_count,
+    "grant_recorded": _grant_recorded,
+    "workshops_ended_in_period": _workshops_ended_in_period,
+    "measures_not_failed": _measures_not_failed,
+    "measures_started_in_period": _measures_started_in_period,
+    "consulting_days_total": _consulting_days_total,
+    "consulting_direct_days": _consulting_direct_days,
+    **{f"record_{kind}": _record_of(kind) for kind in RECORD_KINDS},
 }
 
 
 def check_known(names: Iterable[str]) -> None:
     """Refuses a process that reads a fact nobody loads (at start-up, not mid-request)."""
-    unknown = sorted(set(names) - set(LOADERS))
+    unknown = sorted(set(names) - set(LOADERS) - set(REQUEST_FACTS))
     if unknown:
         raise ValueError(
             f"no loader for the fact(s) {', '.join(unknown)}; known: {', '.join(sorted(LOADERS))}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import ForeignKey, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -29,6 +29,18 @@ class Engagement(SQLModel, table=True):
     # the process definition this engagement runs on, kept until it is migrated
     process: str = Field(default="fokusberatung", max_length=40)
     process_version: int = 1
+    # the programme's rules that apply (Kommunalrichtlinie 2020 | 2022 | 2024)
+    krl_version: str = Field(default="2020", max_length=4)
+    variant: str | None = Field(default=None, max_length=20)  # einstieg | fokus
+    focus_field: str | None = Field(default=None, max_length=40)  # an action area
+    has_integrated_concept: bool = False
+    operator_kind: str | None = Field(default=None, max_length=20)
+    public_corporation_status: bool | None = None
+    # the Fokusberatung a Klimaschutzmanagement follows up
+    predecessor_id: int | None = Field(
+        default=None,
+        sa_column_args=[ForeignKey("engagements.id", name="fk_engagements_predecessor")],
+    )
     state: str = Field(max_length=40)
     version: int = 1
     stage_entered_at: datetime

@@ -160,6 +160,7 @@ def transition(
             + ", ".join(process.triggers)
         )
     _check_version(engagement, request.expected_version)
+    facts.named["note_given"] = 1 if request.note else 0  # workflows.definition.REQUEST_FACTS
     try:
         outcome = ctx.engine_of(process.name, process.version).fire(facts, request.trigger)
     except TriggerRefused as refused:

@@ -18,5 +18,7 @@ class Measure(SQLModel, table=True):
     planned_end: date | None = None
     status: str = Field(default="planned", max_length=20)
     progress_percent: int = 0
+    # set when the measure first goes in_progress (the started-measure rules read it)
+    started_at: datetime | None = None
     created_at: datetime
     updated_at: datetime

@@ -6,9 +6,9 @@ To add a process: write a module here that defines its `Process` versions in a t
 from __future__ import annotations
 
 from workflows.definition import Process
-from workflows.processes import fokusberatung
+from workflows.processes import fokusberatung, klimaschutzmanagement
 
-MODULES = (fokusberatung,)
+MODULES = (fokusberatung, klimaschutzmanagement)
 
 
 def all_versions() -> list[Process]:

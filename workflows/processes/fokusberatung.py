@@ -1,4 +1,4 @@
-"""The Fokusberatung Klimaschutz (Kommunalrichtlinie), as data.
+"""The Fokusberatung Klimaschutz / Einstiegs- und Orientierungsberatung (KRL 4.1.1), as data.
 
 Read each `Step` as one row of a table: from, trigger, to, and the guards that must
 hold. Deadlines are working days in the municipality's federal state, counted from
@@ -6,14 +6,18 @@ the day a stage is entered; operators may override them with
 `FOKUS_STAGE_DEADLINE_WORKING_DAYS`.
 
 Version 1 is the process as fokus first ran it (KRL 2020 reading): every participant
-hears of every stage change.
+hears of every stage change. Version 2 is the programme as the Richtlinie has it since
+2022: the grant notice before approval, the consultant hired after it, the on-site
+stock-taking, workshops inside the funding period, an optional council resolution, the
+consulting-day budget, and the proof of use (Verwendungsnachweis) before completion.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from workflows.definition import Milestone, Process, Stage, Step, at_least
+from workflows.definition import Guard, Milestone, Notice, Process, Stage, Step, at_least
+from workflows.programme import CONSULTING_BUDGET_DAYS
 
 # --- guards: what must be true before a stage may be left ---------------------
 
@@ -64,14 +68,6 @@ REJECTED = Stage("rejected", "Abgelehnt", "Rejected", final=True)
 WITHDRAWN = Stage("withdrawn", "Zurückgezogen", "Withdrawn", final=True)
 
 ACTIVE_V1 = ("application", "onboarding", "workshops", "guiding_vision", "implementation")
-
-FUNDING_END = Milestone(
-    "funding_end",
-    "Ende des Bewilligungszeitraums",
-    "End of the funding period",
-    anchor="funding_end",
-    moves_to_working_day=False,  # § 31 (4) VwVfG: a period's end is not moved
-)
 
 VERSION_1 = Process(
     name="fokusberatung",
@@ -153,7 +149,273 @@ VERSION_1 = Process(
             label_en="Withdraw",
         ),
     ),
-    milestones=(FUNDING_END,),
 )
 
-VERSIONS = (VERSION_1,)
+
+# --- version 2: the programme since the KRL 2022 -------------------------------
+
+
+def recorded(kind: str, *, name: str, reason_de: str, reason_en: str) -> Guard:
+    """A piece of evidence (service: records) of this kind must exist."""
+    return at_least(f"record_{kind}", 1, name=name, reason_de=reason_de, reason_en=reason_en)
+
+
+GRANT_RECORDED = at_least(
+    "grant_recorded",
+    1,
+    name="grant_recorded",
+    reason_de="Erst muss der Zuwendungsbescheid erfasst sein (Förderkennzeichen, Datum, "
+    "Bewilligungszeitraum, Betrag).",
+    reason_en="the grant notice must be recorded first (reference, date, funding period, amount)",
+)
+CONSULTANT_CONTRACT = recorded(
+    "consultant_contract",
+    name="consultant_contract_recorded",
+    reason_de="Erst muss der Vertrag mit dem Beratungsunternehmen erfasst sein.",
+    reason_en="the contract with the consultancy must be recorded first",
+)
+STOCKTAKING = recorded(
+    "stocktaking",
+    name="stocktaking_recorded",
+    reason_de="Erst muss die Bestandsaufnahme vor Ort erfasst sein.",
+    reason_en="the on-site stock-taking must be recorded first",
+)
+WORKSHOP_IN_PERIOD = at_least(
+    "workshops_ended_in_period",
+    1,
+    name="workshop_in_period",
+    reason_de="Erst muss mindestens ein Workshop im Bewilligungszeitraum stattgefunden haben.",
+    reason_en="at least one workshop must have ended inside the funding period first",
+)
+FIVE_MEASURES = at_least(
+    "measures_not_failed",
+    5,
+    name="five_measures",
+    reason_de="Erst müssen mindestens 5 Maßnahmen erfasst sein (gescheiterte zählen nicht).",
+    reason_en="at least 5 measures must be recorded first (failed ones do not count)",
+)
+RESOLUTION = recorded(
+    "resolution",
+    name="resolution_recorded",
+    reason_de="Erst muss der Beschluss des Gremiums erfasst sein.",
+    reason_en="the council's resolution must be recorded first",
+)
+NOTE_GIVEN = at_least(
+    "note_given",
+    1,
+    name="note_given",
+    reason_de="Bitte begründen Sie in der Notiz, warum kein Beschluss gefasst wird.",
+    reason_en="give the reason why there is no resolution in the note",
+)
+MEASURE_STARTED_IN_PERIOD = at_least(
+    "measures_started_in_period",
+    1,
+    name="measure_started_in_period",
+    reason_de="Erst muss mindestens 1 Maßnahme im Bewilligungszeitraum begonnen haben "
+    "(Klimaanpassung zählt nicht).",
+    reason_en="at least 1 measure must have started inside the funding period first "
+    "(adaptation does not count)",
+)
+WITHIN_BUDGET = Guard(
+    name="consulting_days_within_budget",
+    reason_de=f"Es dürfen höchstens {CONSULTING_BUDGET_DAYS:g} Beratertage abgerechnet werden.",
+    reason_en=f"at most {CONSULTING_BUDGET_DAYS:g} consulting days may be spent",
+    facts=("consulting_days_total",),
+    check=lambda f: float(f["consulting_days_total"] or 0) <= CONSULTING_BUDGET_DAYS,
+)
+HALF_DIRECT = Guard(
+    name="half_in_direct_contact",
+    reason_de="Mindestens die Hälfte der Beratertage muss in direktem Kontakt stattfinden "
+    "(vor Ort; ab KRL 2022 auch digital).",
+    reason_en="at least half of the consulting days must be in direct contact "
+    "(on site; from KRL 2022 on site or digital)",
+    facts=("consulting_days_total", "consulting_direct_days"),
+    check=lambda f: (
+        2 * float(f["consulting_direct_days"] or 0) >= float(f["consulting_days_total"] or 0)
+    ),
+)
+PROOF_OF_USE = recorded(
+    "proof_of_use",
+    name="proof_of_use_recorded",
+    reason_de="Erst muss der Verwendungsnachweis erfasst sein.",
+    reason_en="the proof of use (Verwendungsnachweis) must be recorded first",
+)
+
+# the contact person hears of every stage; participants of the workshops and the vision
+TO_CONTACT = (Notice("stage_notice", "contact"),)
+TO_ALL = (Notice("stage_notice", "contact"), Notice("stage_notice", "participants"))
+
+ACTIVE_V2 = (
+    "application",
+    "contracting",
+    "onboarding",
+    "workshops",
+    "guiding_vision",
+    "resolution",
+    "implementation",
+    "reporting",
+)
+
+FUNDING_END = Milestone(
+    "funding_end",
+    "Ende des Bewilligungszeitraums",
+    "End of the funding period",
+    anchor="funding_end",
+    moves_to_working_day=False,  # § 31 (4) VwVfG: the end of a period is not moved
+    done_in_stages=("reporting", "completed"),
+)
+PROOF_OF_USE_DUE = Milestone(
+    "proof_of_use",
+    "Verwendungsnachweis einreichen",
+    "Submit the proof of use",
+    anchor="funding_end",
+    months=6,
+    months_setting="proof_of_use_months",  # UNVERIFIED: FOKUS_PROOF_OF_USE_MONTHS
+    done_by_record="proof_of_use",
+)
+
+VERSION_2 = Process(
+    name="fokusberatung",
+    version=2,
+    title_de="Fokusberatung Klimaschutz",
+    title_en="Focus consultation on climate protection",
+    created=date(2026, 12, 1),
+    initial="application",
+    stages=(
+        APPLICATION,
+        Stage("contracting", "Bewilligt – Beauftragung", "Contracting", deadline_working_days=20),
+        Stage(
+            "onboarding",
+            "Auftaktgespräch und Bestandsaufnahme vor Ort",
+            "Kick-off and on-site stock-taking",
+            deadline_working_days=30,
+        ),
+        Stage(
+            "workshops",
+            "Workshops mit lokalen Schlüsselakteuren",
+            "Workshops with local key actors",
+            deadline_working_days=60,
+        ),
+        Stage(
+            "guiding_vision",
+            "Leitbild und Maßnahmenkatalog",
+            "Guiding vision and measures",
+            deadline_working_days=40,
+        ),
+        Stage("resolution", "Beschluss im Gremium", "Council resolution", deadline_working_days=30),
+        Stage(
+            "implementation",
+            "Umsetzung erster Maßnahmen",
+            "Implementing first measures",
+            deadline_working_days=120,
+        ),
+        Stage("reporting", "Verwendungsnachweis", "Proof of use", deadline_working_days=120),
+        COMPLETED,
+        REJECTED,
+        WITHDRAWN,
+    ),
+    steps=(
+        Step(
+            trigger="approve",
+            source=("application",),
+            dest="contracting",
+            guards=(GRANT_RECORDED,),
+            label_de="Bewilligen",
+            label_en="Approve",
+            starts_funding=True,
+        ),
+        Step(
+            trigger="reject",
+            source=("application",),
+            dest="rejected",
+            label_de="Ablehnen",
+            label_en="Reject",
+        ),
+        Step(
+            trigger="start_onboarding",
+            source=("contracting",),
+            dest="onboarding",
+            guards=(CONSULTANT_CONTRACT,),
+            label_de="Auftakt beginnen",
+            label_en="Start onboarding",
+        ),
+        Step(
+            trigger="start_workshops",
+            source=("onboarding",),
+            dest="workshops",
+            guards=(STOCKTAKING, HAS_PARTICIPANT),
+            label_de="Workshops beginnen",
+            label_en="Start workshops",
+            notices=TO_ALL,
+        ),
+        Step(
+            trigger="draft_vision",
+            source=("workshops",),
+            dest="guiding_vision",
+            guards=(WORKSHOP_IN_PERIOD,),
+            label_de="Leitbild entwerfen",
+            label_en="Draft guiding vision",
+        ),
+        Step(
+            trigger="reopen_workshops",
+            source=("guiding_vision",),
+            dest="workshops",
+            label_de="Workshops wieder aufnehmen",
+            label_en="Reopen workshops",
+        ),
+        Step(
+            trigger="adopt_vision",
+            source=("guiding_vision",),
+            dest="resolution",
+            guards=(FIVE_MEASURES,),
+            label_de="Leitbild abstimmen",
+            label_en="Agree the guiding vision",
+            notices=TO_ALL,
+        ),
+        Step(
+            trigger="record_resolution",
+            source=("resolution",),
+            dest="implementation",
+            guards=(RESOLUTION,),
+            label_de="Beschluss erfasst",
+            label_en="Resolution recorded",
+        ),
+        Step(
+            trigger="skip_resolution",
+            source=("resolution",),
+            dest="implementation",
+            guards=(NOTE_GIVEN,),
+            label_de="Ohne Beschluss fortfahren",
+            label_en="Continue without a resolution",
+        ),
+        Step(
+            trigger="finish_consulting",
+            source=("implementation",),
+            dest="reporting",
+            guards=(MEASURE_STARTED_IN_PERIOD, WITHIN_BUDGET, HALF_DIRECT),
+            label_de="Beratung abschließen",
+            label_en="Finish consulting",
+        ),
+        Step(
+            trigger="submit_proof",
+            source=("reporting",),
+            dest="completed",
+            guards=(PROOF_OF_USE,),
+            label_de="Verwendungsnachweis eingereicht",
+            label_en="Proof of use submitted",
+        ),
+        Step(
+            trigger="withdraw",
+            source=ACTIVE_V2,
+            dest="withdrawn",
+            label_de="Zurückziehen",
+            label_en="Withdraw",
+        ),
+    ),
+    milestones=(FUNDING_END, PROOF_OF_USE_DUE),
+    default_notices=TO_CONTACT,
+)
+
+# every stage of version 1 has a stage of the same name in version 2 (the state map of
+# `fokus process migrate fokusberatung --from 1 --to 2` is the identity)
+VERSIONS = (VERSION_1, VERSION_2)
