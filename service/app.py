@@ -14,11 +14,13 @@ from sqlalchemy import text
 
 from service.auth.api import router as api_keys_router
 from service.auth.gate import ApiKeyGate
+from service.consulting.api import router as consulting_router
 from service.core.context import Context
 from service.core.paths import templates_dir
 from service.engagements.api import router as engagements_router
 from service.engagements.facts import check_known
 from service.engagements.messages_api import router as messages_router
+from service.grants.api import router as grants_router
 from service.health import describe, ready
 from service.http import http_errors
 from service.http.body_limit import BodyLimitMiddleware
@@ -28,6 +30,8 @@ from service.observability.http import ObservabilityMiddleware
 from service.observability.transitions import install_transition_counter
 from service.participants.api import router as participants_router
 from service.processes.api import router as processes_router
+from service.records.api import FORM_OVERHEAD_BYTES, RECORDS_PATH
+from service.records.api import router as records_router
 from service.web.routes import router as web_router
 from service.workshops.api import router as workshops_router
 from service.workshops.rsvp_api import router as rsvp_router
@@ -75,7 +79,11 @@ def create_app(
     http_errors.install(app)
     # innermost first: the API key is checked before any body is read (401 before 422)
     app.add_middleware(ApiKeyGate, ctx=ctx)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=ctx.settings.max_body_bytes,
+        larger={RECORDS_PATH: ctx.settings.max_upload_bytes + FORM_OVERHEAD_BYTES},
+    )
     app.add_middleware(ObservabilityMiddleware)  # outermost: request id, HTTP metrics, log
     install_transition_counter()
     for router in (
@@ -84,6 +92,9 @@ def create_app(
         workshops_router,
         messages_router,
         measures_router,
+        grants_router,
+        records_router,
+        consulting_router,
         processes_router,
         rsvp_router,
         api_keys_router,

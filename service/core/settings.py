@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     funding_period_months: int = Field(18, ge=1, le=120)
     reminder_working_days: int = Field(5, ge=0, le=120)
+    # months after the funding end that the proof of use is due (Milestone.months_setting)
+    proof_of_use_months: int = Field(6, ge=1, le=36)
+    # months before the funding end that a follow-on application is due, where the KRL
+    # version does not fix it itself
+    follow_on_lead_months: int = Field(5, ge=1, le=24)
     metrics_token: str | None = None
     # {"stage": days} for that stage in every process, {"process.stage": days} for one
     stage_deadline_working_days: dict[str, int] = Field(default_factory=dict)
@@ -48,6 +53,8 @@ class Settings(BaseSettings):
     language: Literal["de", "en"] = "de"
     var_dir: Path = Path("var")
     max_body_bytes: int = Field(1_000_000, ge=1024)
+    # a file attached to an evidence record (its route alone takes bodies this large)
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     log_format: Literal["auto", "json", "text"] = "auto"
 
     @field_validator("supervisor_emails", mode="before")

@@ -5,11 +5,16 @@ without one (`Transfer-Encoding: chunked`) is counted as it arrives: the read th
 crosses the limit raises `BodyTooLarge`, an HTTP 413 exception, and whatever the app
 then answers (FastAPI turns errors while reading a body into 400; a form parser may
 swallow the error and answer 422) is replaced by the 413, as long as the response has
-not started."""
+not started.
+
+`larger` names the few routes that take more (an evidence record's file): a POST whose path
+matches one of its patterns gets that route's limit instead of `max_bytes`."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -26,23 +31,35 @@ def _too_large(max_bytes: int) -> str:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = [(re.compile(pattern), limit) for pattern, limit in (larger or {}).items()]
+
+    def limit_for(self, scope: Scope) -> int:
+        if scope.get("method") == "POST":
+            path = scope.get("path", "")
+            for pattern, limit in self.larger:
+                if pattern.fullmatch(path):
+                    return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_large = int(value) > self.max_bytes
+                    too_large = int(value) > max_bytes
                 except ValueError:
                     await _reply(send, 400, "invalid Content-Length")
                     return
                 if too_large:
-                    await _reply(send, 413, _too_large(self.max_bytes))
+                    await _reply(send, 413, _too_large(max_bytes))
                     return
         received = 0
         exceeded = False
@@ -52,13 +69,13 @@ class BodyLimitMiddleware:
         async def limited_receive() -> Message:
             nonlocal received, exceeded
             if exceeded:  # the app tries again: never hand out more than the limit
-                raise BodyTooLarge(self.max_bytes)
+                raise BodyTooLarge(max_bytes)
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     exceeded = True
-                    raise BodyTooLarge(self.max_bytes)
+                    raise BodyTooLarge(max_bytes)
             return message
 
         async def limited_send(message: Message) -> None:
@@ -66,7 +83,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.response.start":
                 if exceeded and not started:
                     started = replaced = True
-                    await _reply(send, 413, _too_large(self.max_bytes))
+                    await _reply(send, 413, _too_large(max_bytes))
                     return
                 started = True
             if not replaced:  # else: the app's own answer to the failed read is dropped
@@ -76,7 +93,7 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, limited_send)
         except BodyTooLarge:
             if not started:
-                await _reply(send, 413, _too_large(self.max_bytes))
+                await _reply(send, 413, _too_large(max_bytes))
             elif not replaced:
                 raise
 
