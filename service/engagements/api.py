@@ -17,6 +17,7 @@ from service.engagements.schemas import (
     EngagementPage,
     EngagementPublic,
     EngagementUpdate,
+    FollowUpRequest,
     HistoryPublic,
     MilestonePublic,
     OverdueItem,
@@ -163,6 +164,30 @@ def move_deadline(
 ) -> EngagementPublic:
     service.move_deadline(session, ctx, engagement_id, data, principal.name)
     return presenters.public_one(session, ctx, engagement_id)
+
+
+@router.post(
+    "/engagements/{engagement_id}/follow-up",
+    status_code=201,
+    response_model=EngagementPublic,
+    responses=errors(
+        403,
+        404,
+        409,
+        422,
+        e409="Not a completed fokusberatung, or already followed up (`detail` says which).",
+        e422="Invalid input, or the applicant is not eligible for the follow-up (`detail` "
+        "names the rule).",
+    ),
+)
+def follow_up(
+    engagement_id: Id, data: FollowUpRequest, principal: Writer, ctx: Ctx, session: WriteSession
+) -> EngagementPublic:
+    """Starts the Klimaschutzmanagement that follows a completed Fokusberatung: a new
+    engagement with `predecessor_id`, the applicant, contact, participants and measures
+    (planned) copied."""
+    successor = service.follow_up(session, ctx, engagement_id, data, principal.name)
+    return presenters.public_one(session, ctx, successor.id)  # type: ignore[arg-type]
 
 
 @router.get(

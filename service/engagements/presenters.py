@@ -31,8 +31,9 @@ from service.engagements.schemas import (
     MilestonePublic,
     OverdueItem,
 )
+from service.milestones.models import EngagementMilestone
 from workflows import calendar
-from workflows.definition import Process, milestone_due
+from workflows.definition import Process
 from workflows.engine import Facts
 
 
@@ -144,6 +145,13 @@ def to_public(
         language=engagement.language,
         process=engagement.process,
         process_version=engagement.process_version,
+        krl_version=engagement.krl_version,
+        variant=engagement.variant,
+        focus_field=engagement.focus_field,
+        has_integrated_concept=engagement.has_integrated_concept,
+        operator_kind=engagement.operator_kind,
+        public_corporation_status=engagement.public_corporation_status,
+        predecessor_id=engagement.predecessor_id,
         state=engagement.state,
         version=engagement.version,
         owner=engagement.owner,
@@ -207,28 +215,30 @@ def overdue_item(engagement: Engagement, now: datetime, tz: ZoneInfo) -> Overdue
 
 
 def milestones(
-    engagement: Engagement, process: Process, now: datetime, tz: ZoneInfo
+    engagement: Engagement,
+    process: Process,
+    rows: Iterable[EngagementMilestone],
+    now: datetime,
+    tz: ZoneInfo,
 ) -> list[MilestonePublic]:
-    """The milestones of the engagement's process version, dated from its own dates
-    (each due at the end of its local day)."""
-    anchors = {
-        "created": engagement.created_at.astimezone(tz).date(),
-        "funding_start": local_day(engagement.funding_starts_at, tz),
-        "funding_end": local_day(engagement.funding_ends_at, tz),
-    }
+    """The milestones of the engagement's process version, from its stored rows
+    (service/milestones: dated from the funding period); one without a row is not dated
+    yet (due_at null)."""
+    by_name = {row.name: row for row in rows}
     final = process.is_final(engagement.state)
     items = []
     for milestone in process.milestones:
-        day = milestone_due(milestone, anchors, engagement.federal_state)
-        due = None if day is None else datetime.combine(day, calendar.END_OF_DAY, tzinfo=tz)
+        row = by_name.get(milestone.name)
+        due = None if row is None else row.due_at
+        done = None if row is None else row.done_at
         items.append(
             MilestonePublic(
                 name=milestone.name,
                 label_de=milestone.label_de,
                 label_en=milestone.label_en,
-                due_at=due,
-                done_at=None,
-                overdue=due is not None and due < now and not final,
+                due_at=None if due is None else due.astimezone(tz),
+                done_at=None if done is None else done.astimezone(tz),
+                overdue=due is not None and done is None and due < now and not final,
             )
         )
     return items

@@ -22,6 +22,8 @@ from service.core.validation import (
     not_null,
     number,
 )
+from service.measures.schemas import ActionArea
+from workflows import programme
 from workflows.calendar import FEDERAL_STATES
 from workflows.registry import default_registry
 
@@ -34,10 +36,29 @@ class ApplicantType(StrEnum):
     education = "education"
     religious_community = "religious_community"
     youth_welfare = "youth_welfare"
+    # from the KRL 2022 on (workflows/programme.py APPLICANT_TYPES_2022)
+    special_purpose_association = "special_purpose_association"
+    health = "health"
+    culture = "culture"
+    care = "care"
+    nonprofit_association = "nonprofit_association"
 
 
-MIN_MUNICIPAL_SHARE = 25.0
+MIN_MUNICIPAL_SHARE = programme.MIN_MUNICIPAL_SHARE_PERCENT
 Language = Literal["de", "en"]
+KrlVersion = Literal["2020", "2022", "2024"]
+Variant = Literal["einstieg", "fokus"]
+OperatorKind = Literal["public", "nonprofit", "religious"]
+# the types the KRL 2022 added: refused under an engagement of KRL 2020
+NEW_APPLICANT_TYPES = tuple(
+    t for t in programme.APPLICANT_TYPES_2022 if t not in programme.APPLICANT_TYPES_2020
+)
+
+
+def has_variants(process: str, version: int) -> bool:
+    """Version 2 of the Fokusberatung on distinguishes the Einstiegs- und
+    Orientierungsberatung from the Fokusberatung of one field of action (KRL 4.1.1)."""
+    return process == "fokusberatung" and version >= 2
 
 
 DEFAULT_PROCESS = "fokusberatung"  # FOKUS_DEFAULT_PROCESS as shipped
@@ -62,33 +83,104 @@ def _versions_of(versions: list[int]) -> dict[str, Any]:
     return {"properties": {"process_version": {"enum": [None, *versions]}}}
 
 
+_UNNAMED: dict[str, Any] = {
+    "anyOf": [{"not": {"required": ["process"]}}, {"properties": {"process": {"const": None}}}]
+}
+
+
 def _eligibility_schema(schema: dict[str, Any]) -> None:
     """JSON Schema for `_eligibility` below: a municipal company states its share, >= 25 %;
     and `process_version`, if given, is a version of the chosen (else the default)
     process: the built-in ones, as this document describes the service as shipped."""
     registry = default_registry()
+
+    def when_type(*types: str) -> dict[str, Any]:
+        return {
+            "properties": {"applicant_type": {"enum": list(types)}},
+            "required": ["applicant_type"],
+        }
+
+    absent_or_null = {"properties": {"variant": {"const": None}, "focus_field": {"const": None}}}
     rules: list[dict[str, Any]] = [
         {
-            "if": {
-                "properties": {"applicant_type": {"const": ApplicantType.municipal_company.value}},
-                "required": ["applicant_type"],
-            },
+            "if": when_type(ApplicantType.municipal_company.value),
             "then": {
                 "properties": {
                     "municipal_share_percent": {"type": "number", "minimum": MIN_MUNICIPAL_SHARE}
                 },
                 "required": ["municipal_share_percent"],
             },
-        }
+        },
+        # the types of the KRL 2022 under a KRL 2020 engagement (a missing krl_version is
+        # the one in force today: 2024)
+        {
+            "if": when_type(*NEW_APPLICANT_TYPES),
+            "then": {"properties": {"krl_version": {"enum": [None, "2022", "2024"]}}},
+        },
+        {
+            "if": when_type(*programme.NEEDS_OPERATOR_KIND),
+            "then": {
+                "properties": {"operator_kind": {"enum": list(programme.OPERATOR_KINDS)}},
+                "required": ["operator_kind"],
+            },
+        },
+        {
+            "if": when_type(ApplicantType.religious_community.value),
+            "then": {
+                "properties": {"public_corporation_status": {"const": True}},
+                "required": ["public_corporation_status"],
+            },
+        },
+        # a Fokusberatung of one field of action names it; the entry consultation does not
+        {
+            "if": {"properties": {"variant": {"const": "fokus"}}, "required": ["variant"]},
+            "then": {
+                "properties": {"focus_field": {"enum": [a.value for a in ActionArea]}},
+                "required": ["focus_field"],
+            },
+            "else": {"properties": {"focus_field": {"const": None}}},
+        },
+        # an integrated climate concept rules out the entry consultation and the
+        # Klimaschutzmanagement (KRL 4.1.1 a, 4.1.8 a); the variant defaults to einstieg
+        {
+            "if": {
+                "properties": {"has_integrated_concept": {"const": True}},
+                "required": ["has_integrated_concept"],
+            },
+            "then": {"properties": {"variant": {"const": "fokus"}}, "required": ["variant"]},
+        },
     ]
+    # variant and focus_field only where the process has variants
+    for name in registry.names():
+        versions = [p.version for p in registry.versions(name)]
+        chosen = {"properties": {"process": {"const": name}}, "required": ["process"]}
+        for version in versions:
+            if has_variants(name, version):
+                continue
+            at: dict[str, Any]
+            if version == registry.latest(name).version:
+                at = {
+                    "anyOf": [
+                        {"not": {"required": ["process_version"]}},
+                        {"properties": {"process_version": {"enum": [None, version]}}},
+                    ]
+                }
+            else:
+                at = {
+                    "properties": {"process_version": {"const": version}},
+                    "required": ["process_version"],
+                }
+            named = {"allOf": [chosen, at]}
+            rules.append({"if": named, "then": absent_or_null})
+            if name == DEFAULT_PROCESS:
+                unnamed_at = {"allOf": [_UNNAMED, at]}
+                rules.append({"if": unnamed_at, "then": absent_or_null})
     for name in registry.names():
         versions = [p.version for p in registry.versions(name)]
         chosen = {"properties": {"process": {"const": name}}, "required": ["process"]}
         rules.append({"if": chosen, "then": _versions_of(versions)})
     default = DEFAULT_PROCESS
-    unnamed = {
-        "anyOf": [{"not": {"required": ["process"]}}, {"properties": {"process": {"const": None}}}]
-    }
+    unnamed = _UNNAMED
     default_versions = [p.version for p in registry.versions(default)]
     rules.append({"if": unnamed, "then": _versions_of(default_versions)})
     schema["allOf"] = rules
@@ -110,11 +202,36 @@ class EngagementCreate(Strict):
     # None: FOKUS_DEFAULT_PROCESS, at its latest version
     process: ProcessName | None = None
     process_version: Annotated[int, Field(ge=1, le=10_000), BeforeValidator(number)] | None = None
+    # the programme's rules (issue 11): None takes the version in force on the application
+    # date (today); variant and focus_field only for a process with variants
+    krl_version: KrlVersion | None = Field(
+        default=None, description="the Kommunalrichtlinie that applies; default: today's"
+    )
+    variant: Variant | None = Field(
+        default=None, description="fokusberatung from version 2: einstieg (default) | fokus"
+    )
+    focus_field: ActionArea | None = Field(
+        default=None, description="the field of action of variant fokus (required there)"
+    )
+    has_integrated_concept: Annotated[bool, Field(strict=True)] = False
+    operator_kind: OperatorKind | None = Field(
+        default=None,
+        description="who runs the institution; required for "
+        + ", ".join(programme.NEEDS_OPERATOR_KIND),
+    )
+    public_corporation_status: Annotated[bool, Field(strict=True)] | None = Field(
+        default=None, description="Körperschaftsstatus; must be true for religious_community"
+    )
 
     @model_validator(mode="after")
     def _eligibility(self) -> Self:
-        """PRODUCT.md: companies need at least 25 % municipal ownership."""
-        if self.applicant_type == ApplicantType.municipal_company:
+        """KRL 5.1: companies need at least 25 % municipal ownership (a Zweckverband is
+        municipal by nature); institutions name their operator; a religious community is a
+        public corporation. KRL 4.1.1: the variant fokus names its field of action; an
+        integrated climate concept rules out the entry consultation: that rule, and those
+        that need the process or today's date, are checked in service.create."""
+        kind = self.applicant_type.value
+        if kind == ApplicantType.municipal_company:
             if self.municipal_share_percent is None:
                 raise ValueError(
                     "municipal_share_percent is required for applicant_type municipal_company"
@@ -122,8 +239,33 @@ class EngagementCreate(Strict):
             if self.municipal_share_percent < MIN_MUNICIPAL_SHARE:
                 raise ValueError(
                     "not eligible: a municipal company needs at least 25 % municipal "
-                    f"ownership (got {self.municipal_share_percent:g} %)"
+                    f"ownership (got {self.municipal_share_percent:g} %) (KRL 5.1) / nicht "
+                    "antragsberechtigt: ein kommunales Unternehmen braucht mindestens 25 % "
+                    "kommunale Beteiligung"
                 )
+        if kind in programme.NEEDS_OPERATOR_KIND and self.operator_kind is None:
+            raise ValueError(
+                f"operator_kind is required for applicant_type {kind}: public, nonprofit or "
+                "religious operator (KRL 5.1) / Angabe des Trägers erforderlich: öffentlich, "
+                "gemeinnützig oder religiös"
+            )
+        if kind == ApplicantType.religious_community and self.public_corporation_status is not True:
+            raise ValueError(
+                "not eligible: public_corporation_status must be true; a religious community "
+                "needs the status of a public corporation (KRL 5.1 e) / nicht "
+                "antragsberechtigt: Religionsgemeinschaften nur mit Körperschaftsstatus"
+            )
+        if self.variant == "fokus" and self.focus_field is None:
+            raise ValueError(
+                "focus_field is required for variant fokus: the Fokusberatung covers one "
+                "field of action (KRL 4.1.1 b) / Handlungsfeld erforderlich"
+            )
+        if self.variant != "fokus" and self.focus_field is not None:
+            raise ValueError(
+                "focus_field is only for variant fokus (the Einstiegs- und "
+                "Orientierungsberatung covers every field) / Handlungsfeld nur bei der "
+                "Fokusberatung"
+            )
         return self
 
 
@@ -170,6 +312,12 @@ class TransitionRequest(Strict):
     note: Text | None = None
 
 
+class FollowUpRequest(Strict):
+    """The process a completed engagement is followed up with."""
+
+    process: Literal["klimaschutzmanagement"]
+
+
 class DeadlineRequest(Strict):
     due_at: LocalDateTime
     reason: Reason
@@ -187,6 +335,13 @@ class EngagementPublic(BaseModel):
     language: str
     process: str
     process_version: int
+    krl_version: str
+    variant: str | None
+    focus_field: str | None
+    has_integrated_concept: bool
+    operator_kind: str | None
+    public_corporation_status: bool | None
+    predecessor_id: int | None  # the Fokusberatung a Klimaschutzmanagement follows up
     state: str
     version: int
     owner: str | None
@@ -228,6 +383,10 @@ class OverdueItem(BaseModel):
     days_overdue: int
     working_days_overdue: int
     owner: str | None
+    # what is overdue: the stage deadline, or a milestone (then `stage_due_at` is the
+    # milestone's due date and `milestone` its name)
+    reason: Literal["stage", "milestone"] = "stage"
+    milestone: str | None = None
 
 
 class MilestonePublic(BaseModel):

@@ -18,6 +18,15 @@ class ActionArea(StrEnum):
     public_outreach = "public_outreach"
     adaptation = "adaptation"
     other = "other"
+    # the fields of action of the Kommunalrichtlinie (issue 11)
+    procurement = "procurement"
+    spatial_planning = "spatial_planning"
+    street_lighting = "street_lighting"
+    waste = "waste"
+    water_wastewater = "water_wastewater"
+    heat = "heat"
+    it_datacentres = "it_datacentres"
+    finance_investments = "finance_investments"
 
 
 class MeasureStatus(StrEnum):
@@ -82,5 +91,6 @@ class MeasurePublic(BaseModel):
     planned_end: date | None
     status: str
     progress_percent: int
+    started_at: datetime | None  # when it first went in_progress; kept afterwards
     created_at: datetime
     updated_at: datetime

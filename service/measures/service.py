@@ -9,6 +9,8 @@ from service.engagements.service import get as get_engagement
 from service.measures.models import Measure
 from service.measures.schemas import MeasureCreate, MeasureStatus, MeasureUpdate
 
+STARTS = (MeasureStatus.in_progress, MeasureStatus.completed)
+
 
 def create(session: Session, ctx: Context, engagement_id: int, data: MeasureCreate) -> Measure:
     get_engagement(session, engagement_id)
@@ -44,13 +46,18 @@ def change(session: Session, ctx: Context, measure_id: int, data: MeasureUpdate)
     measure = session.get(Measure, measure_id)
     if measure is None:
         raise NotFound(f"measure {measure_id} not found")
+    now = ctx.clock.now()
     if data.status is not None:
         measure.status = data.status.value
+        # the first start counts, a later one does not move it; a measure reported
+        # completed without ever being in progress was started then at the latest
+        if data.status in STARTS and measure.started_at is None:
+            measure.started_at = now
         if data.status == MeasureStatus.completed and data.progress_percent is None:
             measure.progress_percent = 100
     if data.progress_percent is not None:
         measure.progress_percent = data.progress_percent
-    measure.updated_at = ctx.clock.now()
+    measure.updated_at = now
     session.add(measure)
     session.flush()
     return measure

@@ -68,11 +68,19 @@ def test_a_missing_field_is_named(staff: Api, field: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "applicant_type",
-    ["municipality", "education", "religious_community", "youth_welfare"],
+    ("applicant_type", "attested"),
+    [
+        ("municipality", {}),
+        ("education", {"operator_kind": "public"}),
+        ("religious_community", {"public_corporation_status": True}),
+        ("youth_welfare", {"operator_kind": "nonprofit"}),
+    ],
 )
-def test_every_eligible_applicant_type_is_accepted(staff: Api, applicant_type: str) -> None:
-    assert staff.engagement(applicant_type=applicant_type)["applicant_type"] == applicant_type
+def test_every_eligible_applicant_type_is_accepted(
+    staff: Api, applicant_type: str, attested: dict[str, Any]
+) -> None:
+    created = staff.engagement(applicant_type=applicant_type, **attested)
+    assert created["applicant_type"] == applicant_type
 
 
 def test_a_municipal_company_with_a_quarter_municipal_share_is_eligible(staff: Api) -> None:

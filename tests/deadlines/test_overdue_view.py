@@ -57,6 +57,8 @@ def test_overdue_most_overdue_first_with_days_and_filters(
         "days_overdue": 10,
         "working_days_overdue": 6,  # 23-27 February, 2 March
         "owner": "Lena Vogel",
+        "reason": "stage",
+        "milestone": None,
     }
     assert (items[1]["days_overdue"], items[1]["working_days_overdue"]) == (5, 3)
     assert (items[2]["days_overdue"], items[2]["working_days_overdue"]) == (3, 1)
