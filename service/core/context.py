@@ -15,6 +15,9 @@ from workflows.definition import Process
 from workflows.engine import Engine
 from workflows.registry import Registry, default_registry
 
+# (fact name, ((process, version), …) that read it), …
+FactPlan = tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+
 
 @dataclass
 class Context:
@@ -55,10 +58,15 @@ class Context:
         return self.registry.engine(name, version)
 
     @cached_property
-    def fact_names(self) -> tuple[str, ...]:
-        """Every fact any registered process reads: loaded together with an engagement
-        in one query, whatever its process."""
-        return tuple(sorted({n for p in self.registry.all() for n in p.loaded_facts}))
+    def fact_plan(self) -> FactPlan:
+        """Every fact a registered process loads, each with the process versions that
+        read it: an engagement is loaded with all of them in one query, and a fact that
+        its own process version does not read is not computed (SQL CASE)."""
+        readers: dict[str, set[tuple[str, int]]] = {}
+        for process in self.registry.all():
+            for name in process.loaded_facts:
+                readers.setdefault(name, set()).add((process.name, process.version))
+        return tuple((name, tuple(sorted(readers[name]))) for name in sorted(readers))
 
     @cached_property
     def secret_key(self) -> str:

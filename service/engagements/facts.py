@@ -14,10 +14,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlmodel import Session, col
 
 from service.consulting.models import ConsultingDay
+from service.core.context import FactPlan
 from service.core.errors import NotFound
 from service.engagements.models import Engagement
 from service.grants.models import Grant
@@ -162,43 +163,61 @@ def check_known(names: Iterable[str]) -> None:
         )
 
 
+def _only_for(readers: tuple[tuple[str, int], ...], expression: Any) -> Any:
+    """The fact for engagements whose process version reads it, else 0: the database
+    evaluates a CASE branch only when it is taken, so an engagement pays only for the
+    facts of its own process, however many processes are registered."""
+    reads = or_(
+        *(
+            and_(col(Engagement.process) == name, col(Engagement.process_version) == version)
+            for name, version in readers
+        )
+    )
+    return case((reads, expression), else_=0)
+
+
+def _columns(plan: FactPlan, eid: Any, now: Any) -> list[Any]:
+    return [_only_for(readers, LOADERS[name](eid, now)).label(name) for name, readers in plan]
+
+
 @lru_cache(maxsize=32)
-def _one_statement(names: tuple[str, ...]) -> Any:
-    """Built once per set of facts: SQLAlchemy then reuses the compiled statement.
+def _one_statement(plan: FactPlan) -> Any:
+    """Built once per plan: SQLAlchemy then reuses the compiled statement.
     populate_existing: several transitions of one group commit share a session, and each
     must see the row as the previous one left it."""
     eid: Any = bindparam("eid")
     now: Any = bindparam("now")
     return (
-        select(Engagement, *(LOADERS[name](eid, now).label(name) for name in names))
+        select(Engagement, *_columns(plan, eid, now))
         .where(col(Engagement.id) == eid)
         .execution_options(populate_existing=True)
     )
 
 
 def load_one(
-    session: Session, engagement_id: int, now: datetime, names: tuple[str, ...]
+    session: Session, engagement_id: int, now: datetime, plan: FactPlan
 ) -> tuple[Engagement, Facts]:
-    """One engagement and the named facts in one query (the transition's hot path)."""
-    row = session.execute(_one_statement(names), {"eid": engagement_id, "now": now}).first()
+    """One engagement and its facts in one query (the transition's hot path)."""
+    row = session.execute(_one_statement(plan), {"eid": engagement_id, "now": now}).first()
     if row is None:
         raise NotFound(f"engagement {engagement_id} not found")
     engagement = row[0]
-    values = {name: row[i + 1] or 0 for i, name in enumerate(names)}
+    values = {name: row[i + 1] or 0 for i, (name, _readers) in enumerate(plan)}
     return engagement, Facts(state=engagement.state, named=values)
 
 
 def load_facts(
-    session: Session, states: dict[int, str], now: datetime, names: tuple[str, ...]
+    session: Session, states: dict[int, str], now: datetime, plan: FactPlan
 ) -> dict[int, Facts]:
     """`states` maps engagement id to current state; their facts in one query."""
     facts = {eid: Facts(state=state) for eid, state in states.items()}
-    if not facts or not names:
+    if not facts or not plan:
         return facts
     engagement_id = col(Engagement.id)
-    query = select(
-        engagement_id, *(LOADERS[name](engagement_id, now).label(name) for name in names)
-    ).where(engagement_id.in_(list(facts)))
+    query = select(engagement_id, *_columns(plan, engagement_id, now)).where(
+        engagement_id.in_(list(facts))
+    )
+    names = [name for name, _readers in plan]
     for eid, *values in session.execute(query):
         facts[eid].named.update({n: value or 0 for n, value in zip(names, values, strict=True)})
     return facts

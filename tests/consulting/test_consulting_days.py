@@ -122,7 +122,7 @@ def test_direct_contact_per_krl_version(
     got = ledger(staff, eid)
     assert (got["total_days"], got["direct_days"]) == (2, 2 if direct else 0)
     with ctx.db.read() as session:
-        _, facts = load_one(session, eid, ctx.clock.now(), ("consulting_direct_days",))
+        _, facts = load_one(session, eid, ctx.clock.now(), ctx.fact_plan)
     assert float(facts.named["consulting_direct_days"]) == got["direct_days"]
 
 

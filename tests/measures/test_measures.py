@@ -105,7 +105,7 @@ def test_a_measure_completed_without_being_in_progress_started_then(
 
 def _started_in_period(ctx: Context, eid: int) -> int:
     with ctx.db.read() as session:
-        _, facts = load_one(session, eid, ctx.clock.now(), ctx.fact_names)
+        _, facts = load_one(session, eid, ctx.clock.now(), ctx.fact_plan)
     return int(facts["measures_started_in_period"])
 
 

@@ -50,7 +50,7 @@ def test_nothing_under_service_knows_the_toy_process() -> None:
 
 def test_the_api_lists_it_and_walks_an_engagement_through_it(staff: Api, admin: Api) -> None:
     listed = {p["name"]: p for p in staff.ok(staff.get("/api/v1/processes"))}
-    assert set(listed) == {"fokusberatung", "klimasprint"}
+    assert set(listed) == {"fokusberatung", "klimaschutzmanagement", "klimasprint"}
     sprint = staff.ok(staff.get("/api/v1/processes/klimasprint"))
     assert sprint["version"] == 1
     assert sprint["title_de"] == "Klimasprint"
