@@ -24,6 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from service.consulting import service as consulting
 from service.core.context import Context
 from service.core.errors import Conflict, DomainError, NotFound
 from service.engagements import presenters
@@ -33,6 +34,7 @@ from service.mail.outbox import messages_of
 from service.measures import service as measures
 from service.measures.schemas import MeasureStatus
 from service.participants import service as participants
+from service.records import service as records
 from service.web import i18n
 from service.web.common import (
     MESSAGES,
@@ -65,7 +67,7 @@ def engagement_context(
     t = i18n.STRINGS[lang]
     tz = ctx.settings.tz
     now = ctx.clock.now()
-    engagement, facts = load_one(session, engagement_id, now, ctx.fact_names)
+    engagement, facts = load_one(session, engagement_id, now, ctx.fact_plan)
     public = presenters.to_public(engagement, facts, ctx, now)
     process = engagements.definition(ctx, engagement)
     engine = ctx.engine_of(process.name, process.version)
@@ -123,6 +125,8 @@ def engagement_context(
         "participants": participants.list_for(session, engagement_id),
         "workshops": workshop_rows,
         "measures": measures.list_for(session, engagement_id),
+        "records": records.list_for(session, engagement_id),
+        "consulting": consulting.ledger(session, engagement_id),
         "areas": i18n.AREAS[lang],
         "applicants": i18n.APPLICANTS[lang],
         "statuses": [s.value for s in MeasureStatus],
