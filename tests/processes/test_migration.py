@@ -41,10 +41,11 @@ def _without(process: Process, gone: str, instead: str) -> Process:
     return replace(process, stages=stages, steps=tuple(steps))
 
 
-# version 2: "guiding_vision" is now "leitbild"; "onboarding" is merged into "workshops"
-VERSION_2 = replace(
+# a test-only version 3 (after the real version 2): "guiding_vision" of version 1 is
+# now "leitbild"; "onboarding" is merged into "workshops"
+VERSION_3 = replace(
     _without(_renamed(VERSION_1, "guiding_vision", "leitbild"), "onboarding", "workshops"),
-    version=2,
+    version=3,
 )
 
 
@@ -85,21 +86,22 @@ def test_dry_run_then_migration_with_history_and_refusals(
     }
     assert {b["process_version"] for b in before.values()} == {1}
 
-    ctx.registry.register(VERSION_2)
+    ctx.registry.register(VERSION_3)
     # new engagements get the latest version; an older one can still be asked for
-    assert staff.ok(staff.post("/api/v1/engagements", json=ENGAGEMENT), 201)["process_version"] == 2
+    latest = {k: v for k, v in ENGAGEMENT.items() if k != "process_version"}
+    assert staff.ok(staff.post("/api/v1/engagements", json=latest), 201)["process_version"] == 3
     old = staff.post("/api/v1/engagements", json={**ENGAGEMENT, "process_version": 1})
     assert staff.ok(old, 201)["process_version"] == 1
     unknown = staff.post("/api/v1/engagements", json={**ENGAGEMENT, "process_version": 9})
     assert unknown.status_code == 422 and "no version 9" in unknown.json()["detail"]
     assert [
         v["version"] for v in staff.ok(staff.get("/api/v1/processes/fokusberatung/versions"))
-    ] == [1, 2]
+    ] == [1, 2, 3]
 
     url = "/api/v1/processes/fokusberatung/migrations"
     request = {
         "from_version": 1,
-        "to_version": 2,
+        "to_version": 3,
         "state_map": {"guiding_vision": "leitbild"},
         "engagement_ids": ids,
     }
@@ -120,7 +122,7 @@ def test_dry_run_then_migration_with_history_and_refusals(
     )
     after = {eid: staff.ok(staff.get(f"/api/v1/engagements/{eid}")) for eid in ids}
     for eid in (applied, vision, withdrawn):
-        assert after[eid]["process_version"] == 2
+        assert after[eid]["process_version"] == 3
         assert after[eid]["version"] == before[eid]["version"] + 1
         history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))
         assert len(history) == history_before[eid] + 1
@@ -130,7 +132,7 @@ def test_dry_run_then_migration_with_history_and_refusals(
             "migrate",
             "Adam Admin",
         )
-        assert "fokusberatung v1 → fokusberatung v2" in last["note"]
+        assert "fokusberatung v1 → fokusberatung v3" in last["note"]
     assert after[vision]["state"] == "leitbild"
     assert after[vision]["allowed_triggers"] == ["reopen_workshops", "withdraw"]
     assert after[applied]["state"] == "application"
@@ -139,7 +141,7 @@ def test_dry_run_then_migration_with_history_and_refusals(
 
     again = admin.ok(admin.post(url, json={**request, "dry_run": False}))
     assert again["migrated"] == []
-    assert {r["id"] for r in again["refused"]} == set(ids)  # now on v2, or unmappable
+    assert {r["id"] for r in again["refused"]} == set(ids)  # now on v3, or unmappable
 
     # mapping the merged stage moves the last one; without ids, every v1 engagement goes
     rest = admin.ok(
@@ -147,7 +149,7 @@ def test_dry_run_then_migration_with_history_and_refusals(
             url,
             json={
                 "from_version": 1,
-                "to_version": 2,
+                "to_version": 3,
                 "state_map": {"onboarding": "workshops"},
                 "dry_run": False,
             },
@@ -155,28 +157,28 @@ def test_dry_run_then_migration_with_history_and_refusals(
     )
     assert onboarding in rest["migrated"] and rest["refused"] == []
     moved = staff.ok(staff.get(f"/api/v1/engagements/{onboarding}"))
-    assert (moved["state"], moved["process_version"]) == ("workshops", 2)
+    assert (moved["state"], moved["process_version"]) == ("workshops", 3)
 
 
 def test_a_wrong_request_names_the_problem(admin: Api, staff: Api, ctx: Context) -> None:
     onboarding = _engagement(staff, "approve")
-    ctx.registry.register(VERSION_2)
+    ctx.registry.register(VERSION_3)
     url = "/api/v1/processes/fokusberatung/migrations"
     for body, status, word in [
-        ({"from_version": 1, "to_version": 3}, 404, "to_version"),
-        ({"from_version": 0, "to_version": 2}, 422, "from_version"),
-        ({"from_version": 1, "to_version": 2, "dry_run": "no"}, 422, "dry_run"),
+        ({"from_version": 1, "to_version": 4}, 404, "to_version"),
+        ({"from_version": 0, "to_version": 3}, 422, "from_version"),
+        ({"from_version": 1, "to_version": 3, "dry_run": "no"}, 422, "dry_run"),
     ]:
         response = admin.post(url, json=body)
         assert response.status_code == status, (body, response.text)
         assert word in response.json()["detail"]
     typo = admin.ok(
-        admin.post(url, json={"from_version": 1, "to_version": 2, "state_map": {"nowhere": "x"}})
+        admin.post(url, json={"from_version": 1, "to_version": 3, "state_map": {"nowhere": "x"}})
     )
     assert typo["warnings"] == ["state_map: 'nowhere' is not a stage of fokusberatung v1; ignored"]
     wrong_target = admin.ok(
         admin.post(
-            url, json={"from_version": 1, "to_version": 2, "state_map": {"onboarding": "nowhere"}}
+            url, json={"from_version": 1, "to_version": 3, "state_map": {"onboarding": "nowhere"}}
         )
     )
     assert [r["id"] for r in wrong_target["refused"]] == [onboarding]
@@ -209,9 +211,10 @@ def test_the_cli_lists_processes_and_migrates_with_a_dry_run_first(
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    assert "fokusberatung v1 (latest): Fokusberatung Klimaschutz; 1 engagements" in run(
-        "process", "list"
-    )
+    listed = run("process", "list")
+    assert "fokusberatung v1: Fokusberatung Klimaschutz; 1 engagements" in listed
+    assert "fokusberatung v2 (latest): Fokusberatung Klimaschutz; 0 engagements" in listed
+    assert "klimaschutzmanagement v1 (latest)" in listed
     dry = run("process", "migrate", "fokusberatung", "--from", "1", "--to", "1")
     assert "would migrate 1 engagements" in dry and "dry run" in dry
     assert staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))[-1]["trigger"] == "approve"
