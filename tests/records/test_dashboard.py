@@ -44,13 +44,13 @@ def test_the_page_lists_evidence_and_the_consulting_budget(
     assert "Nachweise (2)" in evidence
     assert "Bestandsaufnahme" in evidence and "BA-7" in evidence
     assert "Vertrag mit dem Beratungsunternehmen" in evidence and "Vertrag.pdf" in evidence
-    days = _section(german, "consulting")
-    assert "8.5 von 20 Beratertagen verbraucht, davon 4.5 in direktem Kontakt" in days
-    bar = re.search(r"<progress[^>]*>", days)
-    assert bar, days
+    ledger = _section(german, "consulting")
+    assert "8,5 von 20 Beratertagen verbraucht, davon 4,5 in direktem Kontakt" in ledger
+    bar = re.search(r"<progress[^>]*>", ledger)
+    assert bar, ledger
     assert 'max="20.0"' in bar.group(0) and 'value="8.5"' in bar.group(0)
     assert 'aria-labelledby="h-consulting"' in bar.group(0)
-    assert "Weniger als die Hälfte" not in days  # 4.5 of 8.5 are direct
+    assert "Weniger als die Hälfte" not in ledger  # 4.5 of 8.5 are direct
 
     english = client.get(f"/engagements/{eid}?lang=en").text
     assert "Evidence (2)" in _section(english, "records")
