@@ -17,6 +17,7 @@ from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.service import definition
 from service.engagements.service import get as get_engagement
 from service.grants.models import Grant
+from service.milestones import service as milestones
 from service.records.models import Record, RecordFile
 from service.records.schemas import RecordCreate
 
@@ -131,6 +132,7 @@ def add(
         )
     )
     session.flush()
+    milestones.refresh(session, ctx, engagement)  # a record may be what a milestone needs
     return record
 
 

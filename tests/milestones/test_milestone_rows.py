@@ -10,10 +10,7 @@ from datetime import date, datetime, timedelta
 
 from service.core.clock import MovableClock
 from service.core.context import Context
-from service.engagements.models import Engagement
 from service.milestones.jobs import SWEEPS, sweep_all
-from service.milestones.service import refresh
-from service.records.models import Record
 from tests.conftest import BERLIN
 from tests.deadlines.conftest import SUPERVISORS, outbox
 from tests.milestones.conftest import record_grant, set_funding
@@ -163,20 +160,12 @@ def test_a_record_marks_its_milestone_done_and_a_final_engagement_is_not_swept(
             datetime(2026, 2, 28, 23, 59, 59, tzinfo=BERLIN),
             state="reporting",
         )
-    with ctx.db.write() as session:
-        session.add(
-            Record(
-                engagement_id=done,
-                kind="proof_of_use",
-                date=date(2026, 3, 2),
-                actor="Lena Vogel",
-                created_at=clock.now(),
-            )
+    staff.created(
+        staff.post(
+            f"/api/v1/engagements/{done}/records",
+            json={"kind": "proof_of_use", "date": "2026-03-02"},
         )
-        session.flush()
-        engagement = session.get(Engagement, done)
-        assert engagement is not None
-        refresh(session, ctx, engagement)
+    )
     staff.ok(staff.fire(withdrawn, "withdraw"))
 
     proof = _milestones(staff, done)["proof_of_use"]
