@@ -16,9 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.timeutil import to_client
@@ -31,6 +34,8 @@ from service.engagements.schemas import (
     MilestonePublic,
     OverdueItem,
 )
+from service.grants.models import Grant
+from service.grants.schemas import GrantPublic
 from service.milestones.models import EngagementMilestone
 from workflows import calendar
 from workflows.definition import Process
@@ -126,12 +131,45 @@ def funding_text(lang: str, seen: Dates) -> str:
     return t["funding_days"].format(n=seen.funding_days)
 
 
+def grant_public(grant: Grant | None, tz: ZoneInfo) -> GrantPublic | None:
+    if grant is None:
+        return None
+    public = GrantPublic.model_validate(grant, from_attributes=True)
+    public.created_at = public.created_at.astimezone(tz)
+    public.updated_at = public.updated_at.astimezone(tz)
+    return public
+
+
+def _read_grant(engagement: Engagement, facts: Facts, ctx: Context) -> GrantPublic | None:
+    """The engagement's grant notice: no query when its facts say there is none (only a
+    process that reads `grant_recorded` takes a notice: service/grants/service.py); in
+    the engagement's own session if it has one, else in a read of its own (a committed
+    transition's engagement is detached)."""
+    if not facts.named.get("grant_recorded"):
+        return None
+    query = select(Grant).where(col(Grant.engagement_id) == engagement.id)
+    tz = ctx.settings.tz
+    session = object_session(engagement)
+    if session is not None:
+        return grant_public(session.execute(query).scalar_one_or_none(), tz)
+    with ctx.db.read() as own:
+        return grant_public(own.execute(query).scalar_one_or_none(), tz)
+
+
 def to_public(
-    engagement: Engagement, facts: Facts, ctx: Context, now: datetime
+    engagement: Engagement,
+    facts: Facts,
+    ctx: Context,
+    now: datetime,
+    grant: Grant | Literal["load"] | None = "load",
 ) -> EngagementPublic:
     """The engagement as the API answers it (and the dashboard's engagement page shows
-    it); `facts` decide the allowed triggers."""
+    it); `facts` decide the allowed triggers. `grant`: the grant notice if the caller
+    has read it (None: there is none), else it is read here when the facts say so."""
     tz = ctx.settings.tz
+    shown = (
+        _read_grant(engagement, facts, ctx) if isinstance(grant, str) else grant_public(grant, tz)
+    )
     process = ctx.process_of(engagement.process, engagement.process_version)
     seen = dates(engagement, process, now, tz)
     return EngagementPublic(
@@ -162,6 +200,7 @@ def to_public(
         working_days_left=seen.working_days_left,
         funding_ends_at=seen.funding_ends,
         funding_days_left=seen.funding_days_left,
+        grant=shown,
         allowed_triggers=ctx.engine_of(process.name, process.version).allowed_triggers(facts),
         created_at=engagement.created_at.astimezone(tz),
         updated_at=engagement.updated_at.astimezone(tz),
@@ -171,7 +210,7 @@ def to_public(
 def public_one(session: Session, ctx: Context, engagement_id: int) -> EngagementPublic:
     """One engagement as the API shows it, read with its facts in one query."""
     now = ctx.clock.now()
-    engagement, facts = load_one(session, engagement_id, now, ctx.fact_names)
+    engagement, facts = load_one(session, engagement_id, now, ctx.fact_plan)
     return to_public(engagement, facts, ctx, now)
 
 
@@ -179,8 +218,16 @@ def public(session: Session, ctx: Context, engagements: list[Engagement]) -> lis
     """A page of engagements, their facts read in one more query."""
     now = ctx.clock.now()
     states = {e.id: e.state for e in engagements}
-    facts = load_facts(session, states, now, ctx.fact_names)  # type: ignore[arg-type]
-    return [to_public(e, facts[e.id], ctx, now) for e in engagements]  # type: ignore[index]
+    facts = load_facts(session, states, now, ctx.fact_plan)  # type: ignore[arg-type]
+    with_grant = [eid for eid, f in facts.items() if f.named.get("grant_recorded")]
+    grants: dict[int, Grant] = {}
+    if with_grant:
+        query = select(Grant).where(col(Grant.engagement_id).in_(with_grant))
+        grants = {g.engagement_id: g for g in session.execute(query).scalars()}
+    return [
+        to_public(e, facts[e.id], ctx, now, grants.get(e.id))  # type: ignore[index,arg-type]
+        for e in engagements
+    ]
 
 
 def history(entries: Iterable[HistoryEntry], tz: ZoneInfo) -> list[HistoryPublic]:

@@ -4,7 +4,7 @@ stored as rows' due times so sweeps only compare timestamps (ARCHITECTURE rule 3
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from service.core.settings import Settings
@@ -63,6 +63,27 @@ def funding_end(approved: datetime, federal_state: str, settings: Settings) -> d
     start = approved.astimezone(settings.tz).date()
     last_day = calendar.add_months(start, settings.funding_period_months)
     return calendar.end_of_working_day(last_day, federal_state, settings.tz)
+
+
+def funding_fields(starts: datetime, ends: datetime) -> dict[str, Any]:
+    """The funding period's columns; its warnings start over from the (new) end (the
+    sweep sends only the latest one already due, once)."""
+    return {
+        "funding_starts_at": starts,
+        "funding_ends_at": ends,
+        "next_funding_warning_at": next_funding_warning(ends, 0),
+        "funding_warnings_sent": 0,
+    }
+
+
+def funding_from_grant(start: date, end: date, settings: Settings) -> dict[str, Any]:
+    """The funding period of a grant notice: from the start of its first day to the end of
+    its last day, local time. Unlike a deadline the municipality must meet, the end is
+    never moved past a weekend or holiday: a period in which an authority provides
+    benefits ends on its last day (§ 31 (4) VwVfG)."""
+    starts = datetime.combine(start, time(0, 0), tzinfo=settings.tz)
+    ends = datetime.combine(end, calendar.END_OF_DAY, tzinfo=settings.tz)
+    return funding_fields(starts, ends)
 
 
 def next_funding_warning(funding_ends: datetime, sent: int) -> datetime | None:

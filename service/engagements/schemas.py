@@ -22,6 +22,7 @@ from service.core.validation import (
     not_null,
     number,
 )
+from service.grants.schemas import GrantPublic
 from service.measures.schemas import ActionArea
 from workflows import programme
 from workflows.calendar import FEDERAL_STATES
@@ -353,6 +354,7 @@ class EngagementPublic(BaseModel):
     working_days_left: int | None
     funding_ends_at: datetime | None
     funding_days_left: int | None
+    grant: GrantPublic | None = None  # the grant notice, once recorded (PUT …/grant)
     allowed_triggers: list[str]
     created_at: datetime
     updated_at: datetime

@@ -29,6 +29,7 @@ from service.engagements.schemas import (
     TransitionRequest,
     has_variants,
 )
+from service.grants.models import Grant
 from service.measures.models import Measure
 from service.milestones import service as milestones_service
 from service.observability.transitions import record_transition
@@ -205,7 +206,7 @@ def transition(
     """Fires a trigger; returns the engagement and its facts in the new state, so the
     caller can answer without loading them again (this is the hot write path)."""
     now = ctx.clock.now()
-    engagement, facts = load_one(session, engagement_id, now, ctx.fact_names)
+    engagement, facts = load_one(session, engagement_id, now, ctx.fact_plan)
     process = definition(ctx, engagement)
     if request.trigger not in process.triggers:
         raise Invalid(
@@ -233,11 +234,7 @@ def transition(
         **schedule.deadline_fields(due, engagement.federal_state, ctx.settings, now),
     }
     if outcome.step.starts_funding:
-        ends = schedule.funding_end(now, engagement.federal_state, ctx.settings)
-        values["funding_starts_at"] = now
-        values["funding_ends_at"] = ends
-        values["next_funding_warning_at"] = schedule.next_funding_warning(ends, 0)
-        values["funding_warnings_sent"] = 0
+        values.update(_funding_period(session, ctx, engagement, process, now))
     if process.is_final(outcome.to_state):
         values["next_funding_warning_at"] = None
     _apply(session, engagement, request.expected_version, values)
@@ -259,6 +256,23 @@ def transition(
     # last: a failure above counts nothing
     record_transition(session, process.name, request.trigger)
     return engagement, facts.moved_to(outcome.to_state)
+
+
+def _funding_period(
+    session: Session, ctx: Context, engagement: Engagement, process: Process, now: datetime
+) -> dict[str, Any]:
+    """The funding period a step starts: a process that needs the grant notice to approve
+    (fact `grant_recorded`) takes it from the notice, else it runs from now for
+    FOKUS_FUNDING_PERIOD_MONTHS."""
+    if "grant_recorded" not in process.facts:
+        ends = schedule.funding_end(now, engagement.federal_state, ctx.settings)
+        return schedule.funding_fields(now, ends)
+    grant = session.execute(
+        select(Grant).where(col(Grant.engagement_id) == engagement.id)
+    ).scalar_one_or_none()
+    if grant is None:  # the guard refuses this first; never a period from the click
+        raise Conflict("the grant notice must be recorded first (PUT …/grant)")
+    return schedule.funding_from_grant(grant.period_start, grant.period_end, ctx.settings)
 
 
 def change(

@@ -1,0 +1,166 @@
+"""The grant notice (Zuwendungsbescheid) of an engagement: recorded before `approve`,
+changed later only with a reason (an Änderungsbescheid, e.g. an extension), every change
+in the engagement's history. Runs inside the caller's transaction and never commits.
+
+Only a process that needs the grant to approve (fact `grant_recorded`: fokusberatung v2,
+klimaschutzmanagement) takes one (fokusberatung v1 runs its period from the click, 409),
+and its funding period comes from it: at `approve` (service/engagements/service.py) and,
+once approved, on every change of its period here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from service.core.context import Context
+from service.core.errors import Conflict, Invalid, NotFound
+from service.engagements import schedule
+from service.engagements.models import Engagement, HistoryEntry
+from service.engagements.service import _apply, definition, get
+from service.grants.models import Grant
+from service.grants.schemas import GrantPut
+from workflows.programme import RULES
+
+FIELDS = (
+    "funding_reference",
+    "notice_date",
+    "period_start",
+    "period_end",
+    "eligible_costs",
+    "grant_amount",
+    "funding_rate_percent",
+)
+LABELS_DE = {
+    "funding_reference": "Förderkennzeichen",
+    "notice_date": "Bescheiddatum",
+    "period_start": "Beginn des Bewilligungszeitraums",
+    "period_end": "Ende des Bewilligungszeitraums",
+    "eligible_costs": "zuwendungsfähige Ausgaben",
+    "grant_amount": "Zuwendung",
+    "funding_rate_percent": "Förderquote",
+}
+NOTE_MAX = 4000
+
+
+def grant_of(session: Session, engagement_id: int) -> Grant | None:
+    return session.execute(
+        select(Grant).where(col(Grant.engagement_id) == engagement_id)
+    ).scalar_one_or_none()
+
+
+def get_for(session: Session, engagement_id: int) -> Grant:
+    get(session, engagement_id)
+    grant = grant_of(session, engagement_id)
+    if grant is None:
+        raise NotFound(f"engagement {engagement_id} has no grant notice recorded")
+    return grant
+
+
+def euro_de(amount: float) -> str:
+    """10000.5 → "10.000,50 €"."""
+    text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{text} €"
+
+
+def _shown(field: str, value: Any) -> str:
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if field in ("eligible_costs", "grant_amount"):
+        return euro_de(float(value))
+    if field == "funding_rate_percent":
+        return f"{float(value):g} %".replace(".", ",")
+    return str(value)
+
+
+def check_minimum(engagement: Engagement, amount: float) -> None:
+    """KRL 7.5 (2020/2022: 5 000 €) and the KRL 2024 (10 000 €): a smaller grant is not
+    given."""
+    rules = RULES.get(engagement.krl_version)
+    if rules is None or amount >= rules.min_grant_eur:
+        return
+    minimum = rules.min_grant_eur
+    raise Invalid(
+        f"grant_amount: {amount:,.2f} € is below the minimum grant of {minimum:,.0f} € "
+        f"under the Kommunalrichtlinie {rules.version}",
+        detail_de=(
+            f"Zuwendung: {euro_de(amount)} liegt unter der Mindestzuwendung von "
+            f"{euro_de(minimum)} nach der Kommunalrichtlinie {rules.version}"
+        ),
+    )
+
+
+def takes_period_from_grant(ctx: Context, engagement: Engagement) -> bool:
+    """The process needs the grant to approve: its funding period comes from the grant."""
+    return "grant_recorded" in definition(ctx, engagement).facts
+
+
+def put(session: Session, ctx: Context, engagement_id: int, data: GrantPut, actor: str) -> Grant:
+    engagement = get(session, engagement_id)
+    process = definition(ctx, engagement)
+    if process.is_final(engagement.state):
+        raise Conflict(
+            f"the engagement is {engagement.state}; a final engagement's grant notice "
+            "cannot be changed"
+        )
+    if not takes_period_from_grant(ctx, engagement):
+        raise Conflict(
+            f"{process.key} takes no grant notice: its funding period runs from approve "
+            f"(FOKUS_FUNDING_PERIOD_MONTHS); migrate the engagement to a version that "
+            "records the notice first"
+        )
+    check_minimum(engagement, data.grant_amount)
+    now = ctx.clock.now()
+    grant = grant_of(session, engagement_id)
+    new = {f: getattr(data, f) for f in FIELDS}
+    if grant is None:
+        note = "Zuwendungsbescheid erfasst: " + "; ".join(
+            f"{LABELS_DE[f]} {_shown(f, v)}" for f, v in new.items()
+        )
+    else:
+        changed = {f: v for f, v in new.items() if getattr(grant, f) != v}
+        if not changed:
+            return grant  # the same notice again: nothing to record
+        if data.reason is None:
+            raise Invalid(
+                "reason: required to change a recorded grant notice (say why, e.g. "
+                "'Bewilligungszeitraum verlängert bis 30.11.2027')",
+                detail_de="Grund: eine Änderung des Zuwendungsbescheids braucht eine Begründung",
+            )
+        note = (
+            f"Zuwendungsbescheid geändert: {data.reason} ("
+            + "; ".join(
+                f"{LABELS_DE[f]} {_shown(f, getattr(grant, f))} → {_shown(f, v)}"
+                for f, v in changed.items()
+            )
+            + ")"
+        )
+    values: dict[str, Any] = {"updated_at": now}
+    if engagement.funding_starts_at is not None:
+        values.update(schedule.funding_from_grant(data.period_start, data.period_end, ctx.settings))
+    # the versioned write first: a concurrent change of the same engagement waits, then 409
+    _apply(session, engagement, None, values)
+    if grant is None:
+        grant = Grant(engagement_id=engagement_id, created_at=now, updated_at=now, **new)
+    else:
+        for field, value in new.items():
+            setattr(grant, field, value)
+        grant.updated_at = now
+    session.add(grant)
+    session.add(
+        HistoryEntry(
+            engagement_id=engagement_id,
+            kind="change",
+            from_state=engagement.state,
+            to_state=engagement.state,
+            trigger=None,
+            actor=actor,
+            note=note[:NOTE_MAX],
+            at=now,
+        )
+    )
+    session.flush()
+    return grant
