@@ -23,6 +23,7 @@ from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.service import _apply, definition, get
 from service.grants.models import Grant
 from service.grants.schemas import GrantPut
+from service.milestones import service as milestones
 from workflows.programme import RULES
 
 FIELDS = (
@@ -163,4 +164,5 @@ def put(session: Session, ctx: Context, engagement_id: int, data: GrantPut, acto
         )
     )
     session.flush()
+    milestones.refresh(session, ctx, engagement)  # dated from the (changed) funding period
     return grant

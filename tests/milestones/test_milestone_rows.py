@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
+import httpx
+
 from service.core.clock import MovableClock
 from service.core.context import Context
 from service.milestones.jobs import SWEEPS, sweep_all
@@ -25,6 +27,10 @@ def _mails(ctx: Context) -> Counter[str]:
 
 def _v2(staff: Api, **overrides: object) -> int:
     return int(staff.engagement(process_version=2, **overrides)["id"])
+
+
+def _put_grant(api: Api, eid: int, body: dict[str, object]) -> httpx.Response:
+    return api.client.put(f"/api/v1/engagements/{eid}/grant", headers=api.headers, json=body)
 
 
 def _milestones(api: Api, eid: int) -> dict[str, dict[str, object]]:
@@ -179,3 +185,41 @@ def test_a_record_marks_its_milestone_done_and_a_final_engagement_is_not_swept(
     assert _milestones(staff, withdrawn)["proof_of_use"]["overdue"] is False
     items = supervisor.ok(supervisor.get("/api/v1/overdue"))
     assert [i for i in items if i["reason"] == "milestone"] == []
+
+
+def test_an_extended_funding_period_moves_the_milestones_and_rearms_them(
+    staff: Api, ctx: Context, clock: MovableClock
+) -> None:
+    eid = _v2(staff)
+    notice = {
+        "funding_reference": "67K12345",
+        "notice_date": "2026-03-02",
+        "period_start": "2026-03-02",
+        "period_end": "2027-07-31",  # a Saturday
+        "eligible_costs": 20000,
+        "grant_amount": 16000,
+        "funding_rate_percent": 80,
+    }
+    staff.ok(_put_grant(staff, eid, notice))
+    staff.ok(staff.fire(eid, "approve"))
+    shown = _milestones(staff, eid)
+    assert shown["funding_end"]["due_at"] == "2027-07-31T23:59:59+02:00"  # not moved
+    assert shown["proof_of_use"]["due_at"] == "2028-01-31T23:59:59+01:00"
+
+    # the reminder before the old end goes out; the extension re-arms it for the new end
+    clock.set(datetime(2027, 7, 30, 9, 0, tzinfo=BERLIN))
+    sweep_all(ctx)
+    assert _mails(ctx) == {"milestone_reminder": 1}
+    extended = {**notice, "period_end": "2027-10-31", "reason": "Verlängert bis 31.10.2027"}
+    staff.ok(_put_grant(staff, eid, extended))
+    shown = _milestones(staff, eid)
+    assert shown["funding_end"]["due_at"] == "2027-10-31T23:59:59+01:00"  # a Sunday: stays
+    # 30 April 2028 is a Sunday, 1 May a holiday
+    assert shown["proof_of_use"]["due_at"] == "2028-05-02T23:59:59+02:00"
+    clock.set(datetime(2027, 8, 2, 9, 0, tzinfo=BERLIN))  # past the old end
+    sweep_all(ctx)
+    assert _mails(ctx) == {"milestone_reminder": 1}
+    assert _milestones(staff, eid)["funding_end"]["overdue"] is False
+    clock.set(datetime(2027, 10, 29, 9, 0, tzinfo=BERLIN))
+    sweep_all(ctx)
+    assert _mails(ctx) == {"milestone_reminder": 2}
