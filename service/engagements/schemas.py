@@ -80,111 +80,134 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _versions_of(versions: list[int]) -> dict[str, Any]:
-    return {"properties": {"process_version": {"enum": [None, *versions]}}}
-
-
-_UNNAMED: dict[str, Any] = {
-    "anyOf": [{"not": {"required": ["process"]}}, {"properties": {"process": {"const": None}}}]
-}
-
-
 def _eligibility_schema(schema: dict[str, Any]) -> None:
-    """JSON Schema for `_eligibility` below: a municipal company states its share, >= 25 %;
-    and `process_version`, if given, is a version of the chosen (else the default)
-    process: the built-in ones, as this document describes the service as shipped."""
+    """JSON Schema for `_eligibility` below and for the rules service.create adds, as
+    three `anyOf`s (not one `if`/`then` per rule: a generator must multiply out every
+    branch, and three small choices stay small):
+    - the applicant: a municipal company states its share, >= 25 %; institutions name
+      their operator; a religious community has public-corporation status; the types of
+      the KRL 2022 are not for a KRL 2020 engagement (a missing krl_version is the one in
+      force today: 2024);
+    - the variant, only where the process has variants (fokusberatung from version 2):
+      `fokus` names its field of action and may have an integrated concept; `einstieg`
+      (the default) and a process without variants may not have one;
+    - `process_version`, if given, is a version of the chosen (else the default) process.
+    The processes are the built-in ones, as this document describes the service as
+    shipped."""
     registry = default_registry()
 
-    def when_type(*types: str) -> dict[str, Any]:
-        return {
-            "properties": {"applicant_type": {"enum": list(types)}},
-            "required": ["applicant_type"],
-        }
+    def kinds(*types: str, **then: Any) -> dict[str, Any]:
+        properties = {"applicant_type": {"enum": list(types)}}
+        required = ["applicant_type"]
+        for name, given in then.items():
+            rule = dict(given)
+            required += [name] if rule.pop("required", False) else []
+            properties[name] = rule
+        return {"properties": properties, "required": required}
 
-    absent_or_null = {"properties": {"variant": {"const": None}, "focus_field": {"const": None}}}
-    rules: list[dict[str, Any]] = [
-        {
-            "if": when_type(ApplicantType.municipal_company.value),
-            "then": {
-                "properties": {
-                    "municipal_share_percent": {"type": "number", "minimum": MIN_MUNICIPAL_SHARE}
-                },
-                "required": ["municipal_share_percent"],
-            },
-        },
-        # the types of the KRL 2022 under a KRL 2020 engagement (a missing krl_version is
-        # the one in force today: 2024)
-        {
-            "if": when_type(*NEW_APPLICANT_TYPES),
-            "then": {"properties": {"krl_version": {"enum": [None, "2022", "2024"]}}},
-        },
-        {
-            "if": when_type(*programme.NEEDS_OPERATOR_KIND),
-            "then": {
-                "properties": {"operator_kind": {"enum": list(programme.OPERATOR_KINDS)}},
-                "required": ["operator_kind"],
-            },
-        },
-        {
-            "if": when_type(ApplicantType.religious_community.value),
-            "then": {
-                "properties": {"public_corporation_status": {"const": True}},
-                "required": ["public_corporation_status"],
-            },
-        },
-        # a Fokusberatung of one field of action names it; the entry consultation does not
-        {
-            "if": {"properties": {"variant": {"const": "fokus"}}, "required": ["variant"]},
-            "then": {
-                "properties": {"focus_field": {"enum": [a.value for a in ActionArea]}},
-                "required": ["focus_field"],
-            },
-            "else": {"properties": {"focus_field": {"const": None}}},
-        },
-        # an integrated climate concept rules out the entry consultation and the
-        # Klimaschutzmanagement (KRL 4.1.1 a, 4.1.8 a); the variant defaults to einstieg
-        {
-            "if": {
-                "properties": {"has_integrated_concept": {"const": True}},
-                "required": ["has_integrated_concept"],
-            },
-            "then": {"properties": {"variant": {"const": "fokus"}}, "required": ["variant"]},
-        },
+    since_2022 = {"enum": [None, "2022", "2024"]}
+    operator = {"enum": list(programme.OPERATOR_KINDS), "required": True}
+    new_institutions = [t for t in programme.NEEDS_OPERATOR_KIND if t in NEW_APPLICANT_TYPES]
+    old_institutions = [t for t in programme.NEEDS_OPERATOR_KIND if t not in NEW_APPLICANT_TYPES]
+    others = [
+        t
+        for t in programme.APPLICANT_TYPES_2022
+        if t not in programme.NEEDS_OPERATOR_KIND
+        and t not in (ApplicantType.municipal_company, ApplicantType.religious_community)
     ]
-    # variant and focus_field only where the process has variants
-    for name in registry.names():
-        versions = [p.version for p in registry.versions(name)]
-        chosen = {"properties": {"process": {"const": name}}, "required": ["process"]}
-        for version in versions:
-            if has_variants(name, version):
-                continue
-            at: dict[str, Any]
-            if version == registry.latest(name).version:
-                at = {
-                    "anyOf": [
-                        {"not": {"required": ["process_version"]}},
-                        {"properties": {"process_version": {"enum": [None, version]}}},
-                    ]
+    applicant = {
+        "anyOf": [
+            kinds(*[t for t in others if t not in NEW_APPLICANT_TYPES]),
+            kinds(*[t for t in others if t in NEW_APPLICANT_TYPES], krl_version=since_2022),
+            kinds(
+                ApplicantType.municipal_company.value,
+                municipal_share_percent={
+                    "type": "number",
+                    "minimum": MIN_MUNICIPAL_SHARE,
+                    "required": True,
+                },
+            ),
+            kinds(*old_institutions, operator_kind=operator),
+            kinds(*new_institutions, operator_kind=operator, krl_version=since_2022),
+            kinds(
+                ApplicantType.religious_community.value,
+                public_corporation_status={"const": True, "required": True},
+            ),
+        ]
+    }
+
+    def at(name: str, version: int) -> dict[str, Any]:
+        """The request chooses this process version (by default or by name)."""
+        properties: dict[str, Any] = {}
+        required = []
+        if name == DEFAULT_PROCESS:
+            properties["process"] = {"enum": [None, name]}
+        else:
+            properties["process"] = {"const": name}
+            required.append("process")
+        if version == registry.latest(name).version:
+            properties["process_version"] = {"enum": [None, version]}
+        else:
+            properties["process_version"] = {"const": version}
+            required.append("process_version")
+        return {"properties": properties, "required": required}
+
+    with_variants = [
+        at(p.name, p.version) for p in registry.all() if has_variants(p.name, p.version)
+    ]
+    # absent or null: `{"type": "null"}`, not `{"const": None}`, which the document's
+    # serialisation would drop (it leaves out None values)
+    no_focus = {"focus_field": {"type": "null"}}
+    variant = {
+        "anyOf": [
+            {
+                "properties": {
+                    "variant": {"const": "fokus"},
+                    "focus_field": {"enum": [a.value for a in ActionArea]},
+                },
+                "required": ["variant", "focus_field"],
+                "anyOf": with_variants,
+            },
+            {
+                "properties": {
+                    "variant": {"const": "einstieg"},
+                    "has_integrated_concept": {"const": False},
+                    **no_focus,
+                },
+                "required": ["variant"],
+                "anyOf": with_variants,
+            },
+            {
+                "properties": {
+                    "variant": {"type": "null"},
+                    "has_integrated_concept": {"const": False},
+                    **no_focus,
                 }
-            else:
-                at = {
-                    "properties": {"process_version": {"const": version}},
-                    "required": ["process_version"],
-                }
-            named = {"allOf": [chosen, at]}
-            rules.append({"if": named, "then": absent_or_null})
-            if name == DEFAULT_PROCESS:
-                unnamed_at = {"allOf": [_UNNAMED, at]}
-                rules.append({"if": unnamed_at, "then": absent_or_null})
+            },
+        ]
+    }
+    versions = []
     for name in registry.names():
-        versions = [p.version for p in registry.versions(name)]
-        chosen = {"properties": {"process": {"const": name}}, "required": ["process"]}
-        rules.append({"if": chosen, "then": _versions_of(versions)})
-    default = DEFAULT_PROCESS
-    unnamed = _UNNAMED
-    default_versions = [p.version for p in registry.versions(default)]
-    rules.append({"if": unnamed, "then": _versions_of(default_versions)})
-    schema["allOf"] = rules
+        numbers = [p.version for p in registry.versions(name)]
+        versions.append(
+            {
+                "properties": {
+                    "process": {"const": name},
+                    "process_version": {"enum": [None, *numbers]},
+                },
+                "required": ["process"],
+            }
+        )
+    default_versions = [p.version for p in registry.versions(DEFAULT_PROCESS)]
+    versions.append(
+        {
+            "properties": {
+                "process": {"type": "null"},
+                "process_version": {"enum": [None, *default_versions]},
+            }
+        }
+    )
+    schema["allOf"] = [applicant, variant, {"anyOf": versions}]
 
 
 class EngagementCreate(Strict):
