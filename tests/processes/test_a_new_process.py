@@ -80,8 +80,11 @@ def test_the_api_lists_it_and_walks_an_engagement_through_it(staff: Api, admin: 
     assert review["name"] == "review" and review["due_at"] is None
 
     # a trigger of another process is unknown here
+    # a step of another process is refused in this one's terms; a name no process knows is 422
     wrong = staff.fire(eid, "approve")
-    assert wrong.status_code == 422 and "klimasprint" in wrong.json()["detail"]
+    assert wrong.status_code == 409 and "klimasprint" in wrong.json()["detail"]
+    assert wrong.json()["allowed_triggers"] == ["begin"]
+    assert staff.fire(eid, "levitate").status_code == 422
 
     staff.ok(staff.fire(eid, "begin"))  # starts funding on Monday 2 March 2026
     (review,) = staff.ok(staff.get(f"/api/v1/engagements/{eid}/milestones"))
