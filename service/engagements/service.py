@@ -209,9 +209,16 @@ def transition(
     engagement, facts = load_one(session, engagement_id, now, ctx.fact_plan)
     process = definition(ctx, engagement)
     if request.trigger not in process.triggers:
+        engine = ctx.engine_of(process.name, process.version)
+        known = ", ".join(process.triggers)
+        if any(request.trigger in p.triggers for p in ctx.registry.all()):
+            # a step of another process (or version): a refusal in this engagement's terms
+            raise Conflict(
+                f"'{request.trigger}' is not a step of {process.key}; its steps: {known}",
+                allowed_triggers=engine.allowed_triggers(facts),
+            )
         raise Invalid(
-            f"unknown trigger '{request.trigger}' for {process.key}; known triggers: "
-            + ", ".join(process.triggers)
+            f"unknown trigger '{request.trigger}'; known triggers of {process.key}: {known}"
         )
     _check_version(engagement, request.expected_version)
     facts.named["note_given"] = 1 if request.note else 0  # workflows.definition.REQUEST_FACTS
