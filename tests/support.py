@@ -138,6 +138,9 @@ class Api:
     def patch(self, url: str, **kw: Any) -> httpx.Response:
         return self.client.patch(url, headers=self.headers, **kw)
 
+    def put(self, url: str, **kw: Any) -> httpx.Response:
+        return self.client.put(url, headers=self.headers, **kw)
+
     def delete(self, url: str, **kw: Any) -> httpx.Response:
         return self.client.delete(url, headers=self.headers, **kw)
 

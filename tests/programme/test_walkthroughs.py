@@ -215,9 +215,8 @@ def test_a_fokusberatung_and_its_follow_up_from_application_to_completed(
         m["name"]: m for m in staff.ok(staff.get(f"/api/v1/engagements/{ksm.id}/milestones"))
     }
     assert milestones["concept_draft"]["due_at"].startswith("2027-04-01")
-    assert milestones["follow_on_application"]["due_at"].startswith(
-        "2027-10-29"
-    )  # 31.10. is Sunday
+    # end − 5 months is Sunday 31.10.2027, 1.11. All Saints' Day in Bavaria: the next working day
+    assert milestones["follow_on_application"]["due_at"].startswith("2027-11-02")
     assert milestones["funding_end"]["due_at"].startswith("2028-03-31")
 
     clock.advance(timedelta(days=40))  # into the KSM's funding period (from 1 April)
