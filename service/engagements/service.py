@@ -71,14 +71,14 @@ def chosen_process(ctx: Context, name: str | None, version: int | None) -> Proce
 
 def check_filter_names(ctx: Context, *, state: str | None, process: str | None) -> None:
     """A filter naming a stage or process that no registered process has is a typo:
-    say so (422) rather than answer an empty list."""
+    say so (422) rather than answer an empty list. A stage of another process than the
+    one filtered for simply matches nothing."""
     if process is not None and not ctx.registry.knows(process):
         raise Invalid(
             f"process: unknown process {process!r}; known: {', '.join(ctx.registry.names())}"
         )
     if state is not None:
-        scope = ctx.registry.versions(process) if process else ctx.registry.all()
-        known = sorted({s for p in scope for s in p.state_names})
+        known = sorted({s for p in ctx.registry.all() for s in p.state_names})
         if state not in known:
             raise Invalid(f"state: unknown stage {state!r}; known: {', '.join(known)}")
 
