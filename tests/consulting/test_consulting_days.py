@@ -4,7 +4,7 @@ from KRL 2022 digital too), which `finish_consulting` checks."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -41,9 +41,9 @@ def ledger(api: Api, eid: int) -> dict[str, Any]:
     return result
 
 
-def test_days_are_recorded_summed_and_in_the_history(staff: Api, ctx: Context) -> None:
+def test_days_are_recorded_summed_and_in_the_history(staff: Api) -> None:
     eid = v2_engagement(staff)["id"]
-    grant(ctx, eid)
+    grant(staff, eid)
     made = staff.created(log(staff, eid, 1.5))
     assert (made["days"], made["mode"], made["direct"]) == (1.5, "on_site", True)
     staff.created(log(staff, eid, 0.5, "desk", date="2026-04-01"))
@@ -54,9 +54,9 @@ def test_days_are_recorded_summed_and_in_the_history(staff: Api, ctx: Context) -
     assert sum("consulting days" in (h["note"] or "") for h in history) == 2
 
 
-def test_21_consulting_days_are_refused(staff: Api, ctx: Context) -> None:
+def test_21_consulting_days_are_refused(staff: Api) -> None:
     eid = v2_engagement(staff)["id"]
-    grant(ctx, eid)
+    grant(staff, eid)
     one_entry = log(staff, eid, 21)
     assert one_entry.status_code == 422, one_entry.text
     for n in range(4):
@@ -73,20 +73,18 @@ def test_21_consulting_days_are_refused(staff: Api, ctx: Context) -> None:
 
 
 @pytest.mark.parametrize("days", [0, -1, 0.25, 1.3, "1", True, 20.5])
-def test_days_come_in_half_day_steps(staff: Api, ctx: Context, days: object) -> None:
+def test_days_come_in_half_day_steps(staff: Api, days: object) -> None:
     eid = v2_engagement(staff)["id"]
-    grant(ctx, eid)
+    grant(staff, eid)
     assert log(staff, eid, days).status_code == 422  # type: ignore[arg-type]
 
 
-def test_days_outside_the_funding_period_or_before_a_grant_are_refused(
-    staff: Api, ctx: Context
-) -> None:
+def test_days_outside_the_funding_period_or_before_a_grant_are_refused(staff: Api) -> None:
     eid = v2_engagement(staff)["id"]
     no_grant = log(staff, eid, 1)
     assert no_grant.status_code == 422
     assert "no grant notice" in no_grant.json()["detail"]
-    grant(ctx, eid)
+    grant(staff, eid)
     before = log(staff, eid, 1, date=(PERIOD_START - timedelta(days=1)).isoformat())
     assert before.status_code == 422
     assert "before the funding period" in before.json()["detail"]
@@ -116,7 +114,7 @@ def test_direct_contact_per_krl_version(
     """The ledger, the KRL rules and the guard's fact agree on what is direct contact."""
     assert (mode in RULES[krl].direct_modes) is direct
     eid = v2_engagement(staff, krl_version=krl)["id"]
-    grant(ctx, eid)
+    grant(staff, eid)
     made = staff.created(log(staff, eid, 2, mode))
     assert made["direct"] is direct
     got = ledger(staff, eid)
@@ -131,9 +129,9 @@ def test_every_krl_version_is_in_the_table() -> None:
 
 
 def test_20_days_of_which_9_direct_refuse_finish_consulting(
-    staff: Api, ctx: Context, clock: MovableClock
+    staff: Api, clock: MovableClock
 ) -> None:
-    eid = walk_to_implementation(staff, ctx, clock, krl_version="2022")
+    eid = walk_to_implementation(staff, clock, krl_version="2022")
     # 9 days in direct contact (on site and, under KRL 2022, digital), 11 at the desk
     staff.created(log(staff, eid, 4.5, "on_site", date="2026-03-03"))
     staff.created(log(staff, eid, 4.5, "digital", date="2026-03-04"))
@@ -152,9 +150,9 @@ def test_20_days_of_which_9_direct_refuse_finish_consulting(
     assert engagement["state"] == "implementation"
 
 
-def test_a_final_engagement_takes_no_days(staff: Api, ctx: Context) -> None:
+def test_a_final_engagement_takes_no_days(staff: Api) -> None:
     eid = v2_engagement(staff)["id"]
-    grant(ctx, eid)
+    grant(staff, eid)
     staff.ok(staff.fire(eid, "withdraw", note="Gemeinderat hat abgelehnt"))
     assert log(staff, eid, 1).status_code == 409
 
@@ -164,9 +162,9 @@ def test_unknown_engagement_is_404(staff: Api) -> None:
     assert staff.get("/api/v1/engagements/999999/consulting-days").status_code == 404
 
 
-def test_a_klimaschutzmanagement_has_no_day_budget(staff: Api, ctx: Context) -> None:
+def test_a_klimaschutzmanagement_has_no_day_budget(staff: Api) -> None:
     eid = v2_engagement(staff, process="klimaschutzmanagement")["id"]
-    grant(ctx, eid, period_end=date(2028, 2, 29))
+    grant(staff, eid, period_end="2028-02-29")
     for n in range(5):
         staff.created(log(staff, eid, 5, date=(PERIOD_START + timedelta(days=n)).isoformat()))
     got = ledger(staff, eid)

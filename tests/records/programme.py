@@ -1,5 +1,5 @@
-"""Helpers for tests of the programme's evidence and consulting days: a grant notice (as a
-row, until the grant API is there to record it) and a Fokusberatung v2 walked to a stage."""
+"""Helpers for tests of the programme's evidence and consulting days: a grant notice
+recorded through the API, and a Fokusberatung v2 walked to a stage."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from service.core.clock import MovableClock
-from service.core.context import Context
-from service.grants.models import Grant
 from tests.support import ENGAGEMENT, Api
 
 NOTICE = date(2026, 2, 20)
@@ -22,23 +20,22 @@ def v2_engagement(api: Api, **overrides: Any) -> dict[str, Any]:
     return api.created(api.post("/api/v1/engagements", json={**body, **overrides}))
 
 
-def grant(ctx: Context, engagement_id: int, **overrides: Any) -> None:
-    now = ctx.clock.now()
-    values: dict[str, Any] = {
-        "engagement_id": engagement_id,
+def grant(api: Api, engagement_id: int, **overrides: Any) -> dict[str, Any]:
+    """The grant notice, recorded as a programme officer would (PUT …/grant)."""
+    body: dict[str, Any] = {
         "funding_reference": f"67K{engagement_id:05d}",
-        "notice_date": NOTICE,
-        "period_start": PERIOD_START,
-        "period_end": PERIOD_END,
+        "notice_date": NOTICE.isoformat(),
+        "period_start": PERIOD_START.isoformat(),
+        "period_end": PERIOD_END.isoformat(),
         "eligible_costs": 24_000.0,
         "grant_amount": 12_000.0,
         "funding_rate_percent": 50.0,
-        "created_at": now,
-        "updated_at": now,
         **overrides,
     }
-    with ctx.db.write() as session:
-        session.add(Grant(**values))
+    result: dict[str, Any] = api.ok(
+        api.put(f"/api/v1/engagements/{engagement_id}/grant", json=body)
+    )
+    return result
 
 
 def record(api: Api, eid: int, kind: str, day: date = PERIOD_START, **fields: Any) -> Any:
@@ -53,10 +50,10 @@ def fired(api: Api, eid: int, trigger: str, **body: Any) -> dict[str, Any]:
     return result
 
 
-def walk_to_implementation(api: Api, ctx: Context, clock: MovableClock, **overrides: Any) -> int:
+def walk_to_implementation(api: Api, clock: MovableClock, **overrides: Any) -> int:
     """A Fokusberatung v2 from application to implementation, each guard met."""
     eid = int(v2_engagement(api, **overrides)["id"])
-    grant(ctx, eid)
+    grant(api, eid)
     fired(api, eid, "approve")
     api.created(record(api, eid, "consultant_contract", NOTICE + timedelta(days=3)))
     fired(api, eid, "start_onboarding")

@@ -7,7 +7,6 @@ import re
 
 from fastapi.testclient import TestClient
 
-from service.core.context import Context
 from tests.records.programme import grant, record, v2_engagement
 from tests.support import Api
 from tests.web.conftest import login
@@ -19,11 +18,9 @@ def _section(html: str, section_id: str) -> str:
     return match.group(0)
 
 
-def test_the_page_lists_evidence_and_the_consulting_budget(
-    client: TestClient, staff: Api, ctx: Context
-) -> None:
+def test_the_page_lists_evidence_and_the_consulting_budget(client: TestClient, staff: Api) -> None:
     eid = v2_engagement(staff, krl_version="2022")["id"]
-    grant(ctx, eid)
+    grant(staff, eid)
     staff.created(record(staff, eid, "stocktaking", reference="BA-7"))
     files = {"file": ("Vertrag.pdf", b"%PDF-1.7", "application/pdf")}
     data = {"kind": "consultant_contract", "date": "2026-03-02"}

@@ -83,9 +83,9 @@ def test_a_file_of_20_mib_is_taken_and_one_byte_more_is_413(
     assert big.status_code == 413
 
 
-def test_a_consultant_contract_before_the_notice_is_refused(staff: Api, ctx: Context) -> None:
+def test_a_consultant_contract_before_the_notice_is_refused(staff: Api) -> None:
     eid = v2_engagement(staff)["id"]
-    grant(ctx, eid)
+    grant(staff, eid)
     early = record(staff, eid, "consultant_contract", NOTICE - timedelta(days=1))
     assert early.status_code == 422, early.text
     detail = early.json()["detail"]
