@@ -9,13 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import update
 
 from service.core.clock import MovableClock
 from service.core.context import Context
 from service.core.translations import language
 from service.engagements.facts import load_one
-from service.engagements.models import Engagement
 from tests.support import Api
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -112,17 +110,24 @@ def _started_in_period(ctx: Context, eid: int) -> int:
 def test_only_starts_inside_the_funding_period_count_and_adaptation_never(
     staff: Api, ctx: Context, clock: MovableClock
 ) -> None:
-    """A version-2 Fokusberatung funded from 2026-03-09 to the end of 2026-09-30 (set on
-    the engagement here: the grant notice that dates it is another feature's)."""
+    """A version-2 Fokusberatung funded from 2026-03-09 to 2026-09-30 (its grant notice,
+    approved: the period runs from the start of its first to the end of its last day)."""
     eid = staff.engagement(process_version=2)["id"]
-    period_start = datetime(2026, 3, 9, 0, 0, tzinfo=BERLIN)
+    grant = {
+        "funding_reference": "67K12345",
+        "notice_date": "2026-03-02",
+        "period_start": "2026-03-09",
+        "period_end": "2026-09-30",
+        "eligible_costs": 20_000,
+        "grant_amount": 18_000,
+        "funding_rate_percent": 90,
+    }
+    staff.ok(
+        staff.client.put(f"/api/v1/engagements/{eid}/grant", headers=staff.headers, json=grant)
+    )
+    approved = staff.ok(staff.fire(eid, "approve"))
     period_end = datetime(2026, 9, 30, 23, 59, 59, tzinfo=BERLIN)
-    with ctx.db.write() as session:
-        session.execute(
-            update(Engagement)
-            .where(Engagement.id == eid)
-            .values(funding_starts_at=period_start, funding_ends_at=period_end)
-        )
+    assert _at(approved["funding_ends_at"]) == period_end
     before = staff.measure(eid, title="Vor dem Bewilligungszeitraum begonnen")
     adaptation = staff.measure(eid, title="Hitzeaktionsplan", action_area="adaptation")
     inside = staff.measure(eid, title="LED-Straßenbeleuchtung", action_area="street_lighting")
