@@ -15,8 +15,8 @@ from service.consulting.models import ConsultingDay
 from service.consulting.schemas import ConsultingDayCreate, ConsultingDayPublic, ConsultingLedger
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid
-from service.engagements.models import Engagement, HistoryEntry
-from service.engagements.service import definition
+from service.engagements.models import Engagement
+from service.engagements.service import definition, note_in_history
 from service.engagements.service import get as get_engagement
 from service.grants.models import Grant
 from workflows.programme import CONSULTING_BUDGET_DAYS, RULES
@@ -97,18 +97,14 @@ def add(
         created_at=now,
     )
     session.add(day)
-    session.add(
-        HistoryEntry(
-            engagement_id=engagement_id,
-            kind="change",
-            from_state=engagement.state,
-            to_state=engagement.state,
-            trigger=None,
-            actor=actor,
-            note=f"consulting days: {data.days:g} on {data.date.isoformat()} "
-            f"({data.mode.value}, {data.consultant})",
-            at=now,
-        )
+    note_in_history(
+        session,
+        engagement,
+        "change",
+        actor,
+        f"consulting days: {data.days:g} on {data.date.isoformat()} "
+        f"({data.mode.value}, {data.consultant})",
+        now,
     )
     session.flush()
     return day

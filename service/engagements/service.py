@@ -178,7 +178,7 @@ def _versioned_update(columns: tuple[str, ...]) -> Any:
     )
 
 
-def _apply(
+def apply_versioned(
     session: Session, engagement: Engagement, expected: int | None, values: dict[str, Any]
 ) -> None:
     """The optimistic write: UPDATE … WHERE id = ? AND version = ?; zero rows is a 409."""
@@ -244,7 +244,7 @@ def transition(
         values.update(_funding_period(session, ctx, engagement, process, now))
     if process.is_final(outcome.to_state):
         values["next_funding_warning_at"] = None
-    _apply(session, engagement, request.expected_version, values)
+    apply_versioned(session, engagement, request.expected_version, values)
     milestones_service.refresh(session, ctx, engagement)
     session.connection().execute(  # not session.add(): the ORM cost more than the rest
         _INSERT_HISTORY,
@@ -298,8 +298,10 @@ def change(
             f"{field}: {getattr(engagement, field)!s} → {value!s}"
             for field, value in changes.items()
         )
-        _apply(session, engagement, request.expected_version, {**changes, "updated_at": now})
-        _history(session, engagement, "update", actor, note, now)
+        apply_versioned(
+            session, engagement, request.expected_version, {**changes, "updated_at": now}
+        )
+        note_in_history(session, engagement, "update", actor, note, now)
     else:
         _check_version(engagement, request.expected_version)
     return engagement
@@ -319,17 +321,19 @@ def move_deadline(
         "updated_at": now,
         **schedule.deadline_fields(due, engagement.federal_state, ctx.settings, now),
     }
-    _apply(session, engagement, request.expected_version, values)
+    apply_versioned(session, engagement, request.expected_version, values)
     tz = ctx.settings.tz
     old_text = old.astimezone(tz).isoformat() if old else "none"
     note = f"{request.reason} (deadline {old_text} → {due.astimezone(tz).isoformat()})"
-    _history(session, engagement, "deadline", actor, note, now)
+    note_in_history(session, engagement, "deadline", actor, note, now)
     return engagement
 
 
-def _history(
+def note_in_history(
     session: Session, engagement: Engagement, kind: str, actor: str, note: str, at: datetime
 ) -> None:
+    """A change that is not a transition (owner, deadline, grant, a record, consulting
+    days, …): the engagement stays in its stage; the note says what changed."""
     session.add(
         HistoryEntry(
             engagement_id=engagement.id,  # type: ignore[arg-type]
@@ -493,7 +497,7 @@ def follow_up(
             )
         )
     session.flush()
-    _history(
+    note_in_history(
         session,
         successor,
         "follow_up",
@@ -501,7 +505,7 @@ def follow_up(
         f"follow-up of {predecessor.process} engagement {predecessor.id}",
         now,
     )
-    _history(
+    note_in_history(
         session,
         predecessor,
         "follow_up",

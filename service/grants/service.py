@@ -19,8 +19,8 @@ from sqlmodel import Session, col
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
 from service.engagements import schedule
-from service.engagements.models import Engagement, HistoryEntry
-from service.engagements.service import _apply, definition, get
+from service.engagements.models import Engagement
+from service.engagements.service import apply_versioned, definition, get, note_in_history
 from service.grants.models import Grant
 from service.grants.schemas import GrantPut
 from service.milestones import service as milestones
@@ -143,7 +143,7 @@ def put(session: Session, ctx: Context, engagement_id: int, data: GrantPut, acto
     if engagement.funding_starts_at is not None:
         values.update(schedule.funding_from_grant(data.period_start, data.period_end, ctx.settings))
     # the versioned write first: a concurrent change of the same engagement waits, then 409
-    _apply(session, engagement, None, values)
+    apply_versioned(session, engagement, None, values)
     if grant is None:
         grant = Grant(engagement_id=engagement_id, created_at=now, updated_at=now, **new)
     else:
@@ -151,18 +151,7 @@ def put(session: Session, ctx: Context, engagement_id: int, data: GrantPut, acto
             setattr(grant, field, value)
         grant.updated_at = now
     session.add(grant)
-    session.add(
-        HistoryEntry(
-            engagement_id=engagement_id,
-            kind="change",
-            from_state=engagement.state,
-            to_state=engagement.state,
-            trigger=None,
-            actor=actor,
-            note=note[:NOTE_MAX],
-            at=now,
-        )
-    )
+    note_in_history(session, engagement, "change", actor, note[:NOTE_MAX], now)
     session.flush()
     milestones.refresh(session, ctx, engagement)  # dated from the (changed) funding period
     return grant

@@ -124,7 +124,7 @@ def run(
         if state is None:
             result.refused.append({"id": eid, "reason": why_not})
             continue
-        if dry_run or _apply(ctx, migration, eid, row.version, row.state, state, actor):
+        if dry_run or _migrate_one(ctx, migration, eid, row.version, row.state, state, actor):
             result.migrated.append(eid)
         else:
             result.refused.append(
@@ -133,7 +133,7 @@ def run(
     return result
 
 
-def _apply(
+def _migrate_one(
     ctx: Context,
     migration: MigrationPlan,
     eid: int,

@@ -13,8 +13,8 @@ from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.errors import Conflict, DomainError, Invalid, NotFound
-from service.engagements.models import Engagement, HistoryEntry
-from service.engagements.service import definition
+from service.engagements.models import Engagement
+from service.engagements.service import definition, note_in_history
 from service.engagements.service import get as get_engagement
 from service.grants.models import Grant
 from service.milestones import service as milestones
@@ -119,18 +119,7 @@ def add(
         note += f" ({record.reference})"
     if upload is not None:
         note += f", file {record.file_name} ({record.file_size} bytes)"
-    session.add(
-        HistoryEntry(
-            engagement_id=engagement_id,
-            kind="change",
-            from_state=engagement.state,
-            to_state=engagement.state,
-            trigger=None,
-            actor=actor,
-            note=note,
-            at=now,
-        )
-    )
+    note_in_history(session, engagement, "change", actor, note, now)
     session.flush()
     milestones.refresh(session, ctx, engagement)  # a record may be what a milestone needs
     return record
