@@ -1,5 +1,5 @@
 # fokus: one process per container = one replica (API + dashboard + sweeps).
-# Configured only through FOKUS_* variables (see CONTRACT.md / docs/operations.md).
+# Configured only through FOKUS_* variables (see docs/configuration.md and docs/operations.md).
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src

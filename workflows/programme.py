@@ -1,6 +1,6 @@
 """The Kommunalrichtlinie's rules that change with its version, as data.
 
-Each value names its source in PROGRAMME-RULES terms: [R] the Richtlinie's own text,
+Each value names the kind of its source: [R] the Richtlinie's own text,
 [P] the programme's pages, [S] secondary sources. Values the research could not verify
 are not here: they are settings with the researched default (proof-of-use months, the
 follow-on lead time outside KRL 2022, funding rates)."""

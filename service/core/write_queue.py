@@ -3,7 +3,7 @@
 
 Why: SQLite has one writer at a time. Sixteen request threads taking turns on a lock
 pay a transaction, a commit and several thread hand-overs each, and the queue in front
-of the lock is what made p99 explode (PITFALLS.md). One writer thread that drains the
+of the lock is what made p99 explode (docs/pitfalls.md). One writer thread that drains the
 queue pays one BEGIN/COMMIT per batch, and a job that fails (a 409, a 422) rolls back
 only its own savepoint. A job's result is handed out only after the commit succeeded;
 if the commit fails, every job of the batch gets that error and nothing of it is kept.

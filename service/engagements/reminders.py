@@ -10,7 +10,7 @@ a retried run therefore finds the column already advanced (or the key already qu
 and mails nothing. A service that was down over several due times sends one message on
 start, not one per missed interval.
 
-Recipients (CONTRACT.md): a reminder goes to the engagement's `contact_email` only;
+Recipients (docs/api.md): a reminder goes to the engagement's `contact_email` only;
 escalations go to `FOKUS_SUPERVISOR_EMAILS`, one message per address. The staff `owner`
 is free text (a name, not an address), so the funding warning goes to the contact and
 to the staff side through `FOKUS_SUPERVISOR_EMAILS`, or to the owner directly when the

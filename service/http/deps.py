@@ -1,5 +1,5 @@
 """The request's unit of work. Declared with scope="function" so the commit happens
-before the response is sent (PITFALLS.md: otherwise a client can miss its own row).
+before the response is sent (docs/pitfalls.md: otherwise a client can miss its own row).
 What must follow the commit (waking the mail dispatcher) is registered on the session
 with `service.core.commit_hooks.after_commit` and run by `Database.write()` itself."""
 

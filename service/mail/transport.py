@@ -5,7 +5,7 @@ the To parsed back into name and address (refused if it carries a line break, so
 header injection is possible), a plain-text and an HTML alternative and, for workshop
 mail, the .ics both as a `text/calendar; method=…` alternative (what Outlook looks for)
 and as an attachment. The .ics is attached as bytes (base64), never as str: a str part
-would have its CRLF line endings turned into LF (PITFALLS.md).
+would have its CRLF line endings turned into LF (docs/pitfalls.md).
 
 Internationalised addresses (input validation accepts them): a domain goes out in its
 IDNA 2008 (xn--) form, in the envelope and the headers, so any server takes it. A local
@@ -275,7 +275,7 @@ class SmtpConfig:
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             use_tls=use_tls,
-            # explicit: aiosmtplib's default upgrades whenever offered (PITFALLS.md)
+            # explicit: aiosmtplib's default upgrades whenever offered (docs/pitfalls.md)
             start_tls=options.get("starttls", False) and not use_tls,
         )
 

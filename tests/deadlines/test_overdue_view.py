@@ -1,6 +1,6 @@
 """The overdue view and the deadline fields of an engagement: most overdue first, days
 overdue in calendar and working days, owner and stage filters, `?overdue=true`, and
-deadlines set on every transition (CONTRACT.md)."""
+deadlines set on every transition (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""When a milestone falls due (CONTRACT.md, "The programme's rules"): from the funding
+"""When a milestone falls due (docs/api.md, milestones): from the funding
 period, by the engagement's process version, KRL version and federal state. A date the
 municipality must meet moves past weekends and holidays to the next working day (§ 31 (3)
 VwVfG); the end of the funding period itself never moves (§ 31 (4) VwVfG)."""
