@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from service.auth.deps import Ctx, Reader, Writer
 from service.core.validation import LINE_PATTERN, Flag, Id
-from service.engagements import commands, presenters, service
+from service.engagements import commands, follow_up, presenters, service
 from service.engagements.filters import EngagementFilters
 from service.engagements.schemas import (
     DeadlineRequest,
@@ -180,13 +180,13 @@ def move_deadline(
         "names the rule).",
     ),
 )
-def follow_up(
+def follow_up_engagement(
     engagement_id: Id, data: FollowUpRequest, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
     """Starts the Klimaschutzmanagement that follows a completed Fokusberatung: a new
     engagement with `predecessor_id`, the applicant, contact, participants and measures
     (planned) copied."""
-    successor = service.follow_up(session, ctx, engagement_id, data, principal.name)
+    successor = follow_up.follow_up(session, ctx, engagement_id, data, principal.name)
     return presenters.public_one(session, ctx, successor.id)  # type: ignore[arg-type]
 
 

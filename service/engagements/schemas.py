@@ -22,6 +22,7 @@ from service.core.validation import (
     not_null,
     number,
 )
+from service.engagements import eligibility
 from service.grants.schemas import GrantPublic
 from service.measures.schemas import ActionArea
 from workflows import programme
@@ -50,20 +51,6 @@ Language = Literal["de", "en"]
 KrlVersion = Literal["2020", "2022", "2024"]
 Variant = Literal["einstieg", "fokus"]
 OperatorKind = Literal["public", "nonprofit", "religious"]
-# the types the KRL 2022 added: refused under an engagement of KRL 2020
-NEW_APPLICANT_TYPES = tuple(
-    t for t in programme.APPLICANT_TYPES_2022 if t not in programme.APPLICANT_TYPES_2020
-)
-
-
-def has_variants(process: str, version: int) -> bool:
-    """Version 2 of the Fokusberatung on distinguishes the Einstiegs- und
-    Orientierungsberatung from the Fokusberatung of one field of action (KRL 4.1.1)."""
-    return process == "fokusberatung" and version >= 2
-
-
-DEFAULT_PROCESS = "fokusberatung"  # FOKUS_DEFAULT_PROCESS as shipped
-
 # the document lists the built-in processes; the service checks against those it runs
 ProcessName = Annotated[
     str,
@@ -80,138 +67,8 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _eligibility_schema(schema: dict[str, Any]) -> None:
-    """JSON Schema for `_eligibility` below and for the rules service.create adds, as
-    three `anyOf`s (not one `if`/`then` per rule: a generator must multiply out every
-    branch, and three small choices stay small):
-    - the applicant: a municipal company states its share, >= 25 %; institutions name
-      their operator; a religious community has public-corporation status; the types of
-      the KRL 2022 are not for a KRL 2020 engagement (a missing krl_version is the one in
-      force today: 2024);
-    - the variant, only where the process has variants (fokusberatung from version 2):
-      `fokus` names its field of action and may have an integrated concept; `einstieg`
-      (the default) and a process without variants may not have one;
-    - `process_version`, if given, is a version of the chosen (else the default) process.
-    The processes are the built-in ones, as this document describes the service as
-    shipped."""
-    registry = default_registry()
-
-    def kinds(*types: str, **then: Any) -> dict[str, Any]:
-        properties = {"applicant_type": {"enum": list(types)}}
-        required = ["applicant_type"]
-        for name, given in then.items():
-            rule = dict(given)
-            required += [name] if rule.pop("required", False) else []
-            properties[name] = rule
-        return {"properties": properties, "required": required}
-
-    since_2022 = {"enum": [None, "2022", "2024"]}
-    operator = {"enum": list(programme.OPERATOR_KINDS), "required": True}
-    new_institutions = [t for t in programme.NEEDS_OPERATOR_KIND if t in NEW_APPLICANT_TYPES]
-    old_institutions = [t for t in programme.NEEDS_OPERATOR_KIND if t not in NEW_APPLICANT_TYPES]
-    others = [
-        t
-        for t in programme.APPLICANT_TYPES_2022
-        if t not in programme.NEEDS_OPERATOR_KIND
-        and t not in (ApplicantType.municipal_company, ApplicantType.religious_community)
-    ]
-    applicant = {
-        "anyOf": [
-            kinds(*[t for t in others if t not in NEW_APPLICANT_TYPES]),
-            kinds(*[t for t in others if t in NEW_APPLICANT_TYPES], krl_version=since_2022),
-            kinds(
-                ApplicantType.municipal_company.value,
-                municipal_share_percent={
-                    "type": "number",
-                    "minimum": MIN_MUNICIPAL_SHARE,
-                    "required": True,
-                },
-            ),
-            kinds(*old_institutions, operator_kind=operator),
-            kinds(*new_institutions, operator_kind=operator, krl_version=since_2022),
-            kinds(
-                ApplicantType.religious_community.value,
-                public_corporation_status={"const": True, "required": True},
-            ),
-        ]
-    }
-
-    def at(name: str, version: int) -> dict[str, Any]:
-        """The request chooses this process version (by default or by name)."""
-        properties: dict[str, Any] = {}
-        required = []
-        if name == DEFAULT_PROCESS:
-            properties["process"] = {"enum": [None, name]}
-        else:
-            properties["process"] = {"const": name}
-            required.append("process")
-        if version == registry.latest(name).version:
-            properties["process_version"] = {"enum": [None, version]}
-        else:
-            properties["process_version"] = {"const": version}
-            required.append("process_version")
-        return {"properties": properties, "required": required}
-
-    with_variants = [
-        at(p.name, p.version) for p in registry.all() if has_variants(p.name, p.version)
-    ]
-    # absent or null: `{"type": "null"}`, not `{"const": None}`, which the document's
-    # serialisation would drop (it leaves out None values)
-    no_focus = {"focus_field": {"type": "null"}}
-    variant = {
-        "anyOf": [
-            {
-                "properties": {
-                    "variant": {"const": "fokus"},
-                    "focus_field": {"enum": [a.value for a in ActionArea]},
-                },
-                "required": ["variant", "focus_field"],
-                "anyOf": with_variants,
-            },
-            {
-                "properties": {
-                    "variant": {"const": "einstieg"},
-                    "has_integrated_concept": {"const": False},
-                    **no_focus,
-                },
-                "required": ["variant"],
-                "anyOf": with_variants,
-            },
-            {
-                "properties": {
-                    "variant": {"type": "null"},
-                    "has_integrated_concept": {"const": False},
-                    **no_focus,
-                }
-            },
-        ]
-    }
-    versions = []
-    for name in registry.names():
-        numbers = [p.version for p in registry.versions(name)]
-        versions.append(
-            {
-                "properties": {
-                    "process": {"const": name},
-                    "process_version": {"enum": [None, *numbers]},
-                },
-                "required": ["process"],
-            }
-        )
-    default_versions = [p.version for p in registry.versions(DEFAULT_PROCESS)]
-    versions.append(
-        {
-            "properties": {
-                "process": {"type": "null"},
-                "process_version": {"enum": [None, *default_versions]},
-            }
-        }
-    )
-    schema["allOf"] = [applicant, variant, {"anyOf": versions}]
-
-
 class EngagementCreate(Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_eligibility_schema)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=eligibility.json_schema)
 
     municipality: Name
     applicant_type: ApplicantType

@@ -6,7 +6,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
@@ -14,7 +13,7 @@ from sqlmodel import Session, col
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
 from service.core.timeutil import from_client
-from service.engagements import presenters, schedule
+from service.engagements import eligibility, presenters, schedule
 from service.engagements.facts import load_one
 from service.engagements.filters import EngagementFilters
 from service.engagements.models import Engagement, HistoryEntry
@@ -23,17 +22,13 @@ from service.engagements.schemas import (
     DeadlineRequest,
     EngagementCreate,
     EngagementUpdate,
-    FollowUpRequest,
     MilestonePublic,
     OverdueItem,
     TransitionRequest,
-    has_variants,
 )
 from service.grants.models import Grant
-from service.measures.models import Measure
 from service.milestones import service as milestones_service
 from service.observability.transitions import record_transition
-from service.participants.models import Participant
 from workflows import programme
 from workflows.definition import Process
 from workflows.engine import Facts, TriggerRefused
@@ -83,40 +78,6 @@ def check_filter_names(ctx: Context, *, state: str | None, process: str | None) 
             raise Invalid(f"state: unknown stage {state!r}; known: {', '.join(known)}")
 
 
-def _eligible(process: Process, data: EngagementCreate, krl_version: str) -> None:
-    """The rules of eligibility that need the process or the KRL version (the schema
-    checks the rest): 422 naming the rule, in English and German."""
-    if data.has_integrated_concept and process.name == "klimaschutzmanagement":
-        raise Invalid(
-            "not eligible: has_integrated_concept is true; a Klimaschutzmanagement "
-            "(Erstvorhaben) is for applicants without an integrated climate concept "
-            "(KRL 4.1.8 a) / nicht förderfähig: das Erstvorhaben setzt voraus, dass kein "
-            "integriertes Klimaschutzkonzept vorliegt"
-        )
-    if data.has_integrated_concept and data.variant != "fokus":
-        raise Invalid(
-            "not eligible: has_integrated_concept is true; the Einstiegs- und "
-            "Orientierungsberatung (variant einstieg, the default) is for applicants "
-            "without an integrated climate concept (KRL 4.1.1 a) / nicht förderfähig: "
-            "die Einstiegsberatung setzt voraus, dass kein integriertes "
-            "Klimaschutzkonzept vorliegt"
-        )
-    if not has_variants(process.name, process.version) and (
-        data.variant is not None or data.focus_field is not None
-    ):
-        raise Invalid(
-            f"variant: {process.key} has no variants (only fokusberatung from version 2: "
-            "einstieg | fokus) / diese Beratung hat keine Varianten"
-        )
-    allowed = programme.RULES[krl_version].applicant_types
-    if data.applicant_type.value not in allowed:
-        raise Invalid(
-            f"not eligible: applicant_type {data.applicant_type.value} may apply from KRL "
-            f"2022 on, not under KRL {krl_version} (KRL 5.1) / nicht antragsberechtigt unter "
-            f"der KRL {krl_version}: erst ab der KRL 2022"
-        )
-
-
 def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement:
     now = ctx.clock.now()
     process = chosen_process(ctx, data.process, data.process_version)
@@ -124,8 +85,9 @@ def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement
     krl_version = data.krl_version or programme.krl_version_on(
         now.astimezone(ctx.settings.tz).date()
     )
-    _eligible(process, data, krl_version)
-    variant = (data.variant or "einstieg") if has_variants(process.name, process.version) else None
+    eligibility.check(process, data, krl_version)
+    with_variants = eligibility.has_variants(process.name, process.version)
+    variant = (data.variant or "einstieg") if with_variants else None
     initial = process.initial
     due = schedule.stage_due(process, initial, now, data.federal_state.value, ctx.settings)
     engagement = Engagement(
@@ -406,112 +368,3 @@ def milestones(session: Session, ctx: Context, engagement_id: int) -> list[Miles
     return presenters.milestones(
         engagement, definition(ctx, engagement), rows, ctx.clock.now(), ctx.settings.tz
     )
-
-
-FOLLOW_UPS = {"fokusberatung": ("klimaschutzmanagement",)}  # what follows up what
-
-
-def follow_up(
-    session: Session, ctx: Context, engagement_id: int, request: FollowUpRequest, actor: str
-) -> Engagement:
-    """A completed Fokusberatung starts its Klimaschutzmanagement (issue 11): a new
-    engagement at the latest version of the process, linked by `predecessor_id`, with the
-    applicant's data, the contact, the participants and the measures (planned again: the
-    new funding period starts them anew) copied. Eligibility is checked again, under the
-    KRL version in force today. History on both."""
-    predecessor = get(session, engagement_id)
-    if request.process not in FOLLOW_UPS.get(predecessor.process, ()):
-        raise Conflict(
-            f"follow-up: a {predecessor.process} is not followed up by a {request.process}; "
-            "only a completed fokusberatung is / nur eine abgeschlossene Fokusberatung "
-            "wird mit einem Klimaschutzmanagement fortgesetzt"
-        )
-    if predecessor.state != "completed":
-        raise Conflict(
-            f"follow-up: the engagement is {predecessor.state}, not completed; only a "
-            "completed fokusberatung is followed up / erst nach Abschluss der Fokusberatung"
-        )
-    existing = session.execute(
-        select(col(Engagement.id)).where(col(Engagement.predecessor_id) == engagement_id)
-    ).scalar()
-    if existing is not None:
-        raise Conflict(
-            f"follow-up: engagement {engagement_id} is already followed up by engagement "
-            f"{existing} / bereits fortgesetzt",
-            follow_up_id=existing,
-        )
-    try:
-        data = EngagementCreate.model_validate(
-            {
-                "municipality": predecessor.municipality,
-                "applicant_type": predecessor.applicant_type,
-                "federal_state": predecessor.federal_state,
-                "municipal_share_percent": predecessor.municipal_share_percent,
-                "contact_name": predecessor.contact_name,
-                "contact_email": predecessor.contact_email,
-                "owner": predecessor.owner,
-                "language": predecessor.language,
-                "process": request.process,
-                "has_integrated_concept": predecessor.has_integrated_concept,
-                "operator_kind": predecessor.operator_kind,
-                "public_corporation_status": predecessor.public_corporation_status,
-            }
-        )
-    except ValidationError as error:
-        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
-        raise Invalid(f"follow-up: not eligible: {reasons}") from None
-    successor = create(session, ctx, data)
-    successor.predecessor_id = predecessor.id
-    session.add(successor)
-    now = successor.created_at
-    for participant in session.execute(
-        select(Participant)
-        .where(col(Participant.engagement_id) == engagement_id)
-        .order_by(col(Participant.id))
-    ).scalars():
-        session.add(
-            Participant(
-                engagement_id=successor.id,  # type: ignore[arg-type]
-                name=participant.name,
-                email=participant.email,
-                organisation=participant.organisation,
-                role=participant.role,
-                language=participant.language,
-                created_at=now,
-            )
-        )
-    for measure in session.execute(
-        select(Measure).where(col(Measure.engagement_id) == engagement_id).order_by(col(Measure.id))
-    ).scalars():
-        session.add(
-            Measure(
-                engagement_id=successor.id,  # type: ignore[arg-type]
-                title=measure.title,
-                action_area=measure.action_area,
-                description=measure.description,
-                responsible=measure.responsible,
-                planned_start=measure.planned_start,
-                planned_end=measure.planned_end,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    session.flush()
-    note_in_history(
-        session,
-        successor,
-        "follow_up",
-        actor,
-        f"follow-up of {predecessor.process} engagement {predecessor.id}",
-        now,
-    )
-    note_in_history(
-        session,
-        predecessor,
-        "follow_up",
-        actor,
-        f"followed up by {successor.process} engagement {successor.id}",
-        now,
-    )
-    session.flush()
-    return successor

@@ -16,8 +16,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from workflows.definition import Guard, Milestone, Notice, Process, Stage, Step, at_least
-from workflows.programme import CONSULTING_BUDGET_DAYS
+from workflows.definition import Milestone, Notice, Process, Stage, Step, at_least
+from workflows.guards import (
+    CONSULTANT_CONTRACT,
+    FIVE_MEASURES,
+    GRANT_RECORDED,
+    HALF_DIRECT,
+    MEASURE_STARTED_IN_PERIOD,
+    NOTE_GIVEN,
+    PROOF_OF_USE,
+    RESOLUTION,
+    STOCKTAKING,
+    WITHIN_BUDGET,
+    WORKSHOP_IN_PERIOD,
+)
 
 # --- guards: what must be true before a stage may be left ---------------------
 
@@ -154,92 +166,6 @@ VERSION_1 = Process(
 
 # --- version 2: the programme since the KRL 2022 -------------------------------
 
-
-def recorded(kind: str, *, name: str, reason_de: str, reason_en: str) -> Guard:
-    """A piece of evidence (service: records) of this kind must exist."""
-    return at_least(f"record_{kind}", 1, name=name, reason_de=reason_de, reason_en=reason_en)
-
-
-GRANT_RECORDED = at_least(
-    "grant_recorded",
-    1,
-    name="grant_recorded",
-    reason_de="Erst muss der Zuwendungsbescheid erfasst sein (Förderkennzeichen, Datum, "
-    "Bewilligungszeitraum, Betrag).",
-    reason_en="the grant notice must be recorded first (reference, date, funding period, amount)",
-)
-CONSULTANT_CONTRACT = recorded(
-    "consultant_contract",
-    name="consultant_contract_recorded",
-    reason_de="Erst muss der Vertrag mit dem Beratungsunternehmen erfasst sein.",
-    reason_en="the contract with the consultancy must be recorded first",
-)
-STOCKTAKING = recorded(
-    "stocktaking",
-    name="stocktaking_recorded",
-    reason_de="Erst muss die Bestandsaufnahme vor Ort erfasst sein.",
-    reason_en="the on-site stock-taking must be recorded first",
-)
-WORKSHOP_IN_PERIOD = at_least(
-    "workshops_ended_in_period",
-    1,
-    name="workshop_in_period",
-    reason_de="Erst muss mindestens ein Workshop im Bewilligungszeitraum stattgefunden haben.",
-    reason_en="at least one workshop must have ended inside the funding period first",
-)
-FIVE_MEASURES = at_least(
-    "measures_not_failed",
-    5,
-    name="five_measures",
-    reason_de="Erst müssen mindestens 5 Maßnahmen erfasst sein (gescheiterte zählen nicht).",
-    reason_en="at least 5 measures must be recorded first (failed ones do not count)",
-)
-RESOLUTION = recorded(
-    "resolution",
-    name="resolution_recorded",
-    reason_de="Erst muss der Beschluss des Gremiums erfasst sein.",
-    reason_en="the council's resolution must be recorded first",
-)
-NOTE_GIVEN = at_least(
-    "note_given",
-    1,
-    name="note_given",
-    reason_de="Bitte begründen Sie in der Notiz, warum kein Beschluss gefasst wird.",
-    reason_en="give the reason why there is no resolution in the note",
-)
-MEASURE_STARTED_IN_PERIOD = at_least(
-    "measures_started_in_period",
-    1,
-    name="measure_started_in_period",
-    reason_de="Erst muss mindestens 1 Maßnahme im Bewilligungszeitraum begonnen haben "
-    "(Klimaanpassung zählt nicht).",
-    reason_en="at least 1 measure must have started inside the funding period first "
-    "(adaptation does not count)",
-)
-WITHIN_BUDGET = Guard(
-    name="consulting_days_within_budget",
-    reason_de=f"Es dürfen höchstens {CONSULTING_BUDGET_DAYS:g} Beratertage abgerechnet werden.",
-    reason_en=f"at most {CONSULTING_BUDGET_DAYS:g} consulting days may be spent",
-    facts=("consulting_days_total",),
-    check=lambda f: float(f["consulting_days_total"] or 0) <= CONSULTING_BUDGET_DAYS,
-)
-HALF_DIRECT = Guard(
-    name="half_in_direct_contact",
-    reason_de="Mindestens die Hälfte der Beratertage muss in direktem Kontakt stattfinden "
-    "(vor Ort; ab KRL 2022 auch digital).",
-    reason_en="at least half of the consulting days must be in direct contact "
-    "(on site; from KRL 2022 on site or digital)",
-    facts=("consulting_days_total", "consulting_direct_days"),
-    check=lambda f: (
-        2 * float(f["consulting_direct_days"] or 0) >= float(f["consulting_days_total"] or 0)
-    ),
-)
-PROOF_OF_USE = recorded(
-    "proof_of_use",
-    name="proof_of_use_recorded",
-    reason_de="Erst muss der Verwendungsnachweis erfasst sein.",
-    reason_en="the proof of use (Verwendungsnachweis) must be recorded first",
-)
 
 # the contact person hears of every stage; participants of the workshops and the vision
 TO_CONTACT = (Notice("stage_notice", "contact"),)

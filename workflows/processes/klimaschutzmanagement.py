@@ -9,17 +9,19 @@ from __future__ import annotations
 from datetime import date
 
 from workflows.definition import Milestone, Process, Stage, Step
-from workflows.processes.fokusberatung import (
-    COMPLETED,
+from workflows.guards import (
     GRANT_RECORDED,
     MEASURE_STARTED_IN_PERIOD,
     PROOF_OF_USE,
+    RESOLUTION,
+    recorded,
+)
+from workflows.processes.fokusberatung import (
+    COMPLETED,
     PROOF_OF_USE_DUE,
     REJECTED,
-    RESOLUTION,
     TO_CONTACT,
     WITHDRAWN,
-    recorded,
 )
 
 MANAGER_HIRED = recorded(
