@@ -75,20 +75,26 @@ def _is_email(value: str | None) -> bool:
     return bool(local) and "." in domain
 
 
-def _claim(
-    session: Session, engagement_id: int, guards: list[ColumnElement[bool]], values: dict[str, Any]
+def claim(
+    session: Session,
+    row_id: int,
+    guards: list[ColumnElement[bool]],
+    values: dict[str, Any],
+    *,
+    model: Any = Engagement,
 ) -> bool:
-    """The conditional UPDATE: true only if the row still looked as it did when read."""
+    """The conditional UPDATE: true only if the row still looked as it did when read
+    (`model`: the table swept, engagements or another with an `id`)."""
     result = session.execute(
-        update(Engagement)
-        .where(col(Engagement.id) == engagement_id, *guards)
+        update(model)
+        .where(col(model.id) == row_id, *guards)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def _same(column: Any, value: datetime | None) -> ColumnElement[bool]:
+def same(column: Any, value: datetime | None) -> ColumnElement[bool]:
     return col(column).is_(None) if value is None else col(column) == value
 
 
@@ -100,8 +106,15 @@ def _final(ctx: Context, engagement: Engagement) -> bool:
     return definition(ctx, engagement).is_final(engagement.state)
 
 
-def _run(
-    ctx: Context, column: Any, one: Any, now: datetime, batch_size: int, max_batches: int
+def run_due(
+    ctx: Context,
+    column: Any,
+    one: Any,
+    now: datetime,
+    batch_size: int,
+    max_batches: int,
+    *,
+    id_column: Any = Engagement.id,
 ) -> SweepResult:
     """Selects due ids in batches (indexed column ≤ now) and handles each in its own
     write transaction; `one(session, ctx, engagement_id, read_value, now)`. Returns early
@@ -113,14 +126,14 @@ def _run(
         if ctx.stopping.is_set():
             break
         with ctx.db.read() as session:
-            query = select(col(Engagement.id), col(column)).where(col(column) <= now)
+            query = select(col(id_column), col(column)).where(col(column) <= now)
             if last is not None:  # keyset: rows this run lost or skipped are not re-read
                 query = query.where(
                     (col(column) > last[0])
-                    | ((col(column) == last[0]) & (col(Engagement.id) > last[1]))
+                    | ((col(column) == last[0]) & (col(id_column) > last[1]))
                 )
             rows = session.execute(
-                query.order_by(col(column), col(Engagement.id)).limit(batch_size)
+                query.order_by(col(column), col(id_column)).limit(batch_size)
             ).all()
         for engagement_id, due in rows:
             if ctx.stopping.is_set():
@@ -144,10 +157,10 @@ def _remind_one(
     if engagement is None or engagement.reminder_at != read_at:
         return SweepResult()
     due = engagement.stage_due_at
-    won = _claim(
+    won = claim(
         session,
         engagement_id,
-        [_same(Engagement.reminder_at, read_at), _same(Engagement.stage_due_at, due)],
+        [same(Engagement.reminder_at, read_at), same(Engagement.stage_due_at, due)],
         {"reminder_at": None},
     )
     if not won:
@@ -185,7 +198,7 @@ def sweep_reminders(
     ctx: Context, *, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES_PER_RUN
 ) -> SweepResult:
     now = ctx.clock.now()
-    return _run(ctx, Engagement.reminder_at, _remind_one, now, batch_size, max_batches)
+    return run_due(ctx, Engagement.reminder_at, _remind_one, now, batch_size, max_batches)
 
 
 # --- escalations -----------------------------------------------------------------
@@ -208,19 +221,19 @@ def _escalate_one(
         return SweepResult()
     due = engagement.stage_due_at
     guards = [
-        _same(Engagement.next_escalation_at, read_at),
+        same(Engagement.next_escalation_at, read_at),
         col(Engagement.escalation_count) == engagement.escalation_count,
-        _same(Engagement.stage_due_at, due),
+        same(Engagement.stage_due_at, due),
     ]
     if due is None or _final(ctx, engagement):
-        _claim(session, engagement_id, guards, {"next_escalation_at": None})
+        claim(session, engagement_id, guards, {"next_escalation_at": None})
         return SweepResult()
     if due > now:  # not overdue (yet): wait for the deadline itself
-        _claim(session, engagement_id, guards, {"next_escalation_at": due})
+        claim(session, engagement_id, guards, {"next_escalation_at": due})
         return SweepResult()
     number = engagement.escalation_count + 1
     values = {"next_escalation_at": next_escalation(read_at, now), "escalation_count": number}
-    if not _claim(session, engagement_id, guards, values):
+    if not claim(session, engagement_id, guards, values):
         return SweepResult()
     recipients = ctx.settings.supervisor_emails
     if not recipients:
@@ -264,7 +277,7 @@ def sweep_escalations(
     ctx: Context, *, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES_PER_RUN
 ) -> SweepResult:
     now = ctx.clock.now()
-    return _run(ctx, Engagement.next_escalation_at, _escalate_one, now, batch_size, max_batches)
+    return run_due(ctx, Engagement.next_escalation_at, _escalate_one, now, batch_size, max_batches)
 
 
 # --- funding-period warnings -----------------------------------------------------
@@ -292,11 +305,11 @@ def _warn_one(
     ends = engagement.funding_ends_at
     sent = engagement.funding_warnings_sent
     guards = [
-        _same(Engagement.next_funding_warning_at, read_at),
+        same(Engagement.next_funding_warning_at, read_at),
         col(Engagement.funding_warnings_sent) == sent,
     ]
     if ends is None or now >= ends or _final(ctx, engagement):
-        _claim(session, engagement_id, guards, {"next_funding_warning_at": None})
+        claim(session, engagement_id, guards, {"next_funding_warning_at": None})
         return SweepResult()
     # the latest warning that is due; earlier ones missed during downtime are skipped
     due_index = max(
@@ -308,7 +321,7 @@ def _warn_one(
         default=None,
     )
     if due_index is None:
-        _claim(
+        claim(
             session,
             engagement_id,
             guards,
@@ -319,7 +332,7 @@ def _warn_one(
         "funding_warnings_sent": due_index + 1,
         "next_funding_warning_at": schedule.next_funding_warning(ends, due_index + 1),
     }
-    if not _claim(session, engagement_id, guards, values):
+    if not claim(session, engagement_id, guards, values):
         return SweepResult()
     if started_measures(session, engagement_id) > 0:
         return SweepResult(claimed=1)  # the programme's condition is met: nothing to warn of
@@ -372,7 +385,7 @@ def sweep_funding_warnings(
     ctx: Context, *, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES_PER_RUN
 ) -> SweepResult:
     now = ctx.clock.now()
-    return _run(ctx, Engagement.next_funding_warning_at, _warn_one, now, batch_size, max_batches)
+    return run_due(ctx, Engagement.next_funding_warning_at, _warn_one, now, batch_size, max_batches)
 
 
 def sweep_all(ctx: Context) -> SweepResult:

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col
 
 from service.core import translations
@@ -29,7 +27,10 @@ from service.engagements.reminders import (
     BATCH_SIZE,
     MAX_BATCHES_PER_RUN,
     SweepResult,
+    claim,
     next_escalation,
+    run_due,
+    same,
 )
 from service.mail.common import common_context
 from service.mail.outbox import address, enqueue
@@ -41,8 +42,6 @@ from workflows.definition import Milestone, Process
 
 log = logging.getLogger("fokus.milestones")
 
-One = Callable[[Session, Context, int, datetime, datetime], SweepResult]
-
 
 def _ts(moment: datetime) -> int:
     return int(moment.timestamp())
@@ -51,53 +50,6 @@ def _ts(moment: datetime) -> int:
 def _recipient_key(addr: str) -> str:
     addr = addr.strip().lower()
     return addr if len(addr) <= 80 else hashlib.sha256(addr.encode()).hexdigest()[:16]
-
-
-def _same(column: Any, value: datetime | None) -> ColumnElement[bool]:
-    return col(column).is_(None) if value is None else col(column) == value
-
-
-def _claim(
-    session: Session, row_id: int, guards: list[ColumnElement[bool]], values: dict[str, Any]
-) -> bool:
-    """The conditional UPDATE: true only if the row still looked as it did when read."""
-    result = session.execute(
-        update(EngagementMilestone)
-        .where(col(EngagementMilestone.id) == row_id, *guards)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def _run(ctx: Context, column: Any, one: One, batch_size: int, max_batches: int) -> SweepResult:
-    """Due row ids in batches (keyset over the indexed column), each in its own write
-    transaction; returns early once the process is stopping (the rest stays due)."""
-    now = ctx.clock.now()
-    total = SweepResult()
-    last: tuple[datetime, int] | None = None
-    for _ in range(max_batches):
-        if ctx.stopping.is_set():
-            break
-        with ctx.db.read() as session:
-            query = select(col(EngagementMilestone.id), col(column)).where(col(column) <= now)
-            if last is not None:
-                query = query.where(
-                    (col(column) > last[0])
-                    | ((col(column) == last[0]) & (col(EngagementMilestone.id) > last[1]))
-                )
-            rows = session.execute(
-                query.order_by(col(column), col(EngagementMilestone.id)).limit(batch_size)
-            ).all()
-        for row_id, due in rows:
-            if ctx.stopping.is_set():
-                break
-            with ctx.db.write() as session:
-                total.add(one(session, ctx, row_id, due, now))
-        if len(rows) < batch_size:
-            break
-        last = (rows[-1][1], rows[-1][0])
-    return total
 
 
 def _loaded(
@@ -128,10 +80,10 @@ def _remind_one(
         return SweepResult()
     due = row.due_at
     guards = [
-        _same(EngagementMilestone.reminder_at, read_at),
+        same(EngagementMilestone.reminder_at, read_at),
         col(EngagementMilestone.due_at) == due,
     ]
-    if not _claim(session, row_id, guards, {"reminder_at": None}):
+    if not claim(session, row_id, guards, {"reminder_at": None}, model=EngagementMilestone):
         return SweepResult()
     found = _loaded(session, ctx, row)
     if found is None or row.done_at is not None or due <= now:
@@ -167,7 +119,15 @@ def _remind_one(
 def sweep_milestone_reminders(
     ctx: Context, *, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES_PER_RUN
 ) -> SweepResult:
-    return _run(ctx, EngagementMilestone.reminder_at, _remind_one, batch_size, max_batches)
+    return run_due(
+        ctx,
+        EngagementMilestone.reminder_at,
+        _remind_one,
+        ctx.clock.now(),
+        batch_size,
+        max_batches,
+        id_column=EngagementMilestone.id,
+    )
 
 
 # --- escalations -----------------------------------------------------------------
@@ -181,20 +141,20 @@ def _escalate_one(
         return SweepResult()
     due = row.due_at
     guards: list[ColumnElement[bool]] = [
-        _same(EngagementMilestone.next_escalation_at, read_at),
+        same(EngagementMilestone.next_escalation_at, read_at),
         col(EngagementMilestone.escalation_count) == row.escalation_count,
         col(EngagementMilestone.due_at) == due,
     ]
     found = _loaded(session, ctx, row)
     if found is None or row.done_at is not None:
-        _claim(session, row_id, guards, {"next_escalation_at": None})
+        claim(session, row_id, guards, {"next_escalation_at": None}, model=EngagementMilestone)
         return SweepResult()
     if due > now:  # not overdue (yet): wait for the due date itself
-        _claim(session, row_id, guards, {"next_escalation_at": due})
+        claim(session, row_id, guards, {"next_escalation_at": due}, model=EngagementMilestone)
         return SweepResult()
     number = row.escalation_count + 1
     values = {"next_escalation_at": next_escalation(read_at, now), "escalation_count": number}
-    if not _claim(session, row_id, guards, values):
+    if not claim(session, row_id, guards, values, model=EngagementMilestone):
         return SweepResult()
     engagement, process, milestone = found
     recipients = ctx.settings.supervisor_emails
@@ -243,7 +203,15 @@ def _escalate_one(
 def sweep_milestone_escalations(
     ctx: Context, *, batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES_PER_RUN
 ) -> SweepResult:
-    return _run(ctx, EngagementMilestone.next_escalation_at, _escalate_one, batch_size, max_batches)
+    return run_due(
+        ctx,
+        EngagementMilestone.next_escalation_at,
+        _escalate_one,
+        ctx.clock.now(),
+        batch_size,
+        max_batches,
+        id_column=EngagementMilestone.id,
+    )
 
 
 def sweep_all(ctx: Context) -> SweepResult:

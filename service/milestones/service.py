@@ -13,7 +13,7 @@ reminder and escalation columns work exactly like a stage deadline's
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -33,15 +33,12 @@ from service.core.context import Context
 from service.core.settings import Settings
 from service.engagements import schedule
 from service.engagements.models import Engagement
+from service.engagements.presenters import local_day
 from service.engagements.schemas import OverdueItem
 from service.milestones.models import EngagementMilestone
 from service.records.models import Record
 from workflows import calendar
 from workflows.definition import Milestone, Process, milestone_due
-
-
-def _local_day(at: datetime | None, tz: ZoneInfo) -> date | None:
-    return None if at is None else at.astimezone(tz).date()
 
 
 def months(milestone: Milestone, engagement: Engagement, settings: Settings) -> int:
@@ -55,9 +52,9 @@ def due_at(milestone: Milestone, engagement: Engagement, settings: Settings) -> 
     not known (before the funding period is set)."""
     tz = settings.tz
     anchors = {
-        "created": _local_day(engagement.created_at, tz),
-        "funding_start": _local_day(engagement.funding_starts_at, tz),
-        "funding_end": _local_day(engagement.funding_ends_at, tz),
+        "created": local_day(engagement.created_at, tz),
+        "funding_start": local_day(engagement.funding_starts_at, tz),
+        "funding_end": local_day(engagement.funding_ends_at, tz),
     }
     day = milestone_due(
         milestone, anchors, engagement.federal_state, months(milestone, engagement, settings)
