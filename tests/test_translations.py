@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,19 @@ def test_every_language_has_the_german_keys(language: str) -> None:
     other = json.loads((I18N / f"{language}.json").read_text(encoding="utf-8"))
     assert _keys(other) == _keys(german)
     assert all(text.strip() for text in _texts(other) + _texts(german))
+
+
+def test_every_part_has_the_same_words_in_every_language() -> None:
+    """The words of one part of the product (templates/i18n/<lang>/<part>.json) exist in
+    every language, with the same keys and the same placeholders."""
+    german = {p.name: p for p in (I18N / "de").glob("*.json")}
+    english = {p.name: p for p in (I18N / "en").glob("*.json")}
+    assert german.keys() == english.keys()
+    for name, path in german.items():
+        de = json.loads(path.read_text(encoding="utf-8"))
+        en = json.loads(english[name].read_text(encoding="utf-8"))
+        assert de.keys() == en.keys(), name
+        for key in de:
+            assert str(de[key]).strip() and str(en[key]).strip(), (name, key)
+            placeholders = [sorted(re.findall(r"{\w*}", text[key])) for text in (de, en)]
+            assert placeholders[0] == placeholders[1], (name, key)

@@ -1,5 +1,6 @@
-"""Every word a person sees, from one data file per language (`templates/i18n/de.json`,
-`en.json`), so translators edit data, not Python. German is the default everywhere;
+"""Every word a person sees, from data files per language (`templates/i18n/de.json`,
+`en.json`, plus the words of one part of the product each in `templates/i18n/de/*.json` and
+`templates/i18n/en/*.json`), so translators edit data, not Python. German is the default everywhere;
 stage, step and guard texts come from the process definitions instead."""
 
 from __future__ import annotations
@@ -41,9 +42,16 @@ def language(code: str) -> Language:
     raw: dict[str, Any] = json.loads(
         (templates_dir() / "i18n" / f"{code}.json").read_text(encoding="utf-8")
     )
+    words = dict(raw["words"])
+    for part in sorted((templates_dir() / "i18n" / code).glob("*.json")):
+        extra: dict[str, str] = json.loads(part.read_text(encoding="utf-8"))
+        twice = sorted(words.keys() & extra.keys())
+        if twice:
+            raise ValueError(f"{part}: words defined twice: {', '.join(twice)}")
+        words.update(extra)
     return Language(
         code=code,
-        words=dict(raw["words"]),
+        words=words,
         action_areas=dict(raw["action_areas"]),
         applicant_types=dict(raw["applicant_types"]),
         weekdays=tuple(raw["weekdays"]),
