@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from service.auth.api import router as api_keys_router
 from service.auth.gate import ApiKeyGate
+from service.bulk.api import router as bulk_router
 from service.consulting.api import router as consulting_router
 from service.core.context import Context
 from service.core.paths import templates_dir
@@ -32,6 +33,7 @@ from service.participants.api import router as participants_router
 from service.processes.api import router as processes_router
 from service.records.api import FORM_OVERHEAD_BYTES, RECORDS_PATH
 from service.records.api import router as records_router
+from service.stats.api import router as stats_router
 from service.web.routes import router as web_router
 from service.workshops.api import router as workshops_router
 from service.workshops.rsvp_api import router as rsvp_router
@@ -98,6 +100,8 @@ def create_app(
         processes_router,
         rsvp_router,
         api_keys_router,
+        stats_router,
+        bulk_router,
         web_router,
     ):
         app.include_router(router)

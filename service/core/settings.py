@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # a file attached to an evidence record (its route alone takes bodies this large)
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     log_format: Literal["auto", "json", "text"] = "auto"
+    # how long one computed portfolio statistics snapshot is served (0: computed per request)
+    stats_cache_seconds: float = Field(60.0, ge=0, le=3600)
 
     @field_validator("supervisor_emails", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ STAGE_PATTERN = "^[a-z][a-z0-9_]*$"
 StageName = Annotated[str, Field(min_length=1, max_length=40, pattern=STAGE_PATTERN)]
 
 
-def _stage_names_as_keys(schema: dict[str, Any]) -> None:
+def stage_names_as_keys(schema: dict[str, Any]) -> None:
     """pydantic documents constrained dict keys as patternProperties, which leaves other
     keys open to any value; say instead what the code checks: every key a stage name,
     every value a stage name."""
@@ -35,7 +35,7 @@ class MigrationRequest(BaseModel):
             Field(max_length=200),
         ]
         | None
-    ) = Field(default=None, json_schema_extra=_stage_names_as_keys)
+    ) = Field(default=None, json_schema_extra=stage_names_as_keys)
     # None: every engagement on from_version
     engagement_ids: Annotated[list[BodyId], Field(max_length=10_000)] | None = None
     dry_run: StrictBool = True
