@@ -12,6 +12,7 @@ not repeat them.
 - engagement.py: the engagement page and how its forms run
 - engagement_forms.py, participants_forms.py, workshops_forms.py, measures_forms.py:
   the forms on it
+- stats.py: the statistics page, with server-rendered SVG charts
 - common.py: rendering, the error page for domain errors, the POST checks
 """
 
@@ -26,6 +27,7 @@ from service.web import (
     measures_forms,
     overview,
     participants_forms,
+    stats,
     workshops_forms,
 )
 
@@ -38,5 +40,6 @@ for page in (
     participants_forms,
     workshops_forms,
     measures_forms,
+    stats,
 ):
     router.include_router(page.router)

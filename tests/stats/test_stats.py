@@ -7,6 +7,7 @@ with titles and a data table beside each, German by default."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from service.core.clock import MovableClock
 from service.core.context import Context
 from tests.records.programme import fired, grant, v2_engagement
 from tests.support import Api, wait_until
+from tests.web.conftest import login
 
 START = datetime.fromisoformat("2026-03-02T09:00:00+01:00")
 
@@ -154,3 +156,100 @@ def test_a_snapshot_is_served_until_it_is_older_than_the_setting(
         return bool(sum(stats(staff)["by_process"]["fokusberatung"].values()) == 1)
 
     wait_until(counted)
+
+
+class _Page(HTMLParser):
+    """The page's SVG charts (their role, labels, title and desc) and its tables."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.svgs: list[dict[str, str | None]] = []
+        self.ids: dict[str, str] = {}  # id -> tag
+        self.texts: dict[str, str] = {}  # id of a title/desc -> its text
+        self.tables: list[list[list[str]]] = []
+        self.captions: list[str] = []
+        self._open: list[tuple[str, str | None]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids[str(found["id"])] = tag
+        if tag == "svg":
+            self.svgs.append(found)
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        self._open.append((tag, found.get("id")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.tables:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+        if self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._open:
+            tag, ident = self._open[-1]
+            if tag in ("title", "desc") and ident:
+                self.texts[ident] = self.texts.get(ident, "") + data
+            if tag == "caption":
+                self.captions.append(data.strip())
+
+
+def parsed(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+def test_the_page_shows_svg_charts_with_titles_and_tables_in_german(
+    staff: Api, client: TestClient, clock: MovableClock
+) -> None:
+    portfolio(staff, clock)
+    login(client, staff)
+    response = client.get("/stats")
+    assert response.status_code == 200
+    html = response.text
+    assert '<html lang="de">' in html and "Statistik des Programms" in html
+    assert "<script" not in html and "https://" not in html  # no JavaScript, no CDN
+    page = parsed(html)
+    # per process: stages and medians (the Klimaschutzmanagement has no stay yet but its
+    # targets), consulting days, trend
+    assert len(page.svgs) == 6
+    assert len(page.tables) == len(page.svgs)
+    for svg in page.svgs:
+        assert svg["role"] == "img"
+        title_id, desc_id = str(svg["aria-labelledby"]).split()
+        assert page.ids[title_id] == "title" and page.ids[desc_id] == "desc"
+        assert page.texts[title_id].strip() and page.texts[desc_id].strip()
+    assert "Vorhaben je Stufe: Fokusberatung Klimaschutz" in page.captions
+    stages = {row[0]: row[1] for row in page.tables[0] if len(row) == 2}
+    assert stages["Antrag"] == "1" and stages["Abgelehnt"] == "1"
+    assert stages["Gesamt"] == "7"
+    medians = {row[0]: row[1:] for row in page.tables[1][1:]}
+    assert medians["Antrag"] == ["3", "20", "28"]  # median days, working days, ≈ days
+    trend = page.tables[-1][1:]
+    assert len(trend) == 12 and trend[-1][0] == "KW 17"
+    assert trend[-1][2] == str(stats(staff)["overdue"])
+    consulting = {row[0]: row[1] for row in page.tables[-2][1:]}
+    assert consulting["25-49 %"] == "1" and consulting["0 %"] == "4"
+    assert 'href="/stats"' in html  # the navigation links here
+
+
+def test_the_page_in_english_for_every_role_and_not_without_login(
+    staff: Api, supervisor: Api, admin: Api, client: TestClient
+) -> None:
+    assert client.get("/stats", follow_redirects=False).headers["location"] == "/login"
+    for api in (supervisor, admin, staff):
+        login(client, api)
+        response = client.get("/stats?lang=en")
+        assert response.status_code == 200
+        assert '<html lang="en">' in response.text
+        assert "Overdue engagements over the last 12 weeks" in response.text
