@@ -15,6 +15,8 @@ from sqlalchemy import text
 from service.auth.api import router as api_keys_router
 from service.auth.gate import ApiKeyGate
 from service.bulk.api import router as bulk_router
+from service.calendar_feeds.api import feed_router as calendar_feed_router
+from service.calendar_feeds.api import router as calendar_feeds_router
 from service.consulting.api import router as consulting_router
 from service.core.context import Context
 from service.core.paths import templates_dir
@@ -31,6 +33,7 @@ from service.observability.http import ObservabilityMiddleware
 from service.observability.transitions import install_transition_counter
 from service.participants.api import router as participants_router
 from service.processes.api import router as processes_router
+from service.public_pages.api import router as public_pages_router
 from service.records.api import FORM_OVERHEAD_BYTES, RECORDS_PATH
 from service.records.api import router as records_router
 from service.stats.api import router as stats_router
@@ -102,6 +105,9 @@ def create_app(
         api_keys_router,
         stats_router,
         bulk_router,
+        calendar_feeds_router,
+        calendar_feed_router,
+        public_pages_router,
         web_router,
     ):
         app.include_router(router)

@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and `create_all` see them all."""
 
 from service.auth.models import ApiKey, DashboardSession
+from service.calendar_feeds.models import CalendarFeed
 from service.consulting.models import ConsultingDay
 from service.engagements.models import Engagement, HistoryEntry
 from service.grants.models import Grant
@@ -14,6 +15,7 @@ from service.workshops.models import Invitation, Workshop
 
 __all__ = [
     "ApiKey",
+    "CalendarFeed",
     "ConsultingDay",
     "DashboardSession",
     "Engagement",

@@ -53,6 +53,11 @@ class Engagement(SQLModel, table=True):
     escalation_count: int = 0
     next_funding_warning_at: datetime | None = None
     funding_warnings_sent: int = 0
+    # the public progress page (opt-in): its address once first published, kept when
+    # unpublished so a link printed in the council's newsletter comes back the same
+    public: bool = False
+    public_slug: str | None = Field(default=None, max_length=80, unique=True)
+    vision_summary: str | None = Field(default=None, max_length=4000)
     created_at: datetime
     updated_at: datetime
 

@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 from service.core.context import Context
 from service.core.timeutil import to_client
 from service.core.translations import language
+from service.engagements import public_page
 from service.engagements.facts import load_facts, load_one
 from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.schemas import (
@@ -201,6 +202,9 @@ def to_public(
         funding_ends_at=seen.funding_ends,
         funding_days_left=seen.funding_days_left,
         grant=shown,
+        public=engagement.public,
+        public_url=public_page.url_of(ctx.settings.base_url, engagement),
+        vision_summary=engagement.vision_summary,
         allowed_triggers=ctx.engine_of(process.name, process.version).allowed_triggers(facts),
         created_at=engagement.created_at.astimezone(tz),
         updated_at=engagement.updated_at.astimezone(tz),

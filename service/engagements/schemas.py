@@ -151,24 +151,33 @@ class EngagementCreate(Strict):
 
 
 def _something_to_change(schema: dict[str, Any]) -> None:
-    not_null("contact_name", "contact_email")(schema)
-    schema["anyOf"] = [{"required": [f]} for f in ("owner", "contact_name", "contact_email")]
+    not_null("contact_name", "contact_email", "public")(schema)
+    fields = ("owner", "contact_name", "contact_email", "public", "vision_summary")
+    schema["anyOf"] = [{"required": [f]} for f in fields]
 
 
 class EngagementUpdate(Strict):
-    """At least one of owner, contact_name, contact_email; owner null clears it."""
+    """At least one of owner, contact_name, contact_email, public, vision_summary; owner
+    null clears it. `public` opens or closes the public progress page; `vision_summary`
+    is the guiding vision as the municipality wants it shown there (null clears it)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_something_to_change)
 
     owner: OptionalName | None = None
     contact_name: Name | None = None
     contact_email: Email | None = None
+    public: Annotated[bool, Field(strict=True)] | None = None
+    vision_summary: Text | None = None
     expected_version: Version | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Self:
         if not self.model_fields_set - {"expected_version"}:
-            raise ValueError("send at least one of owner, contact_name, contact_email")
+            raise ValueError(
+                "send at least one of owner, contact_name, contact_email, public, vision_summary"
+            )
+        if "public" in self.model_fields_set and self.public is None:
+            raise ValueError("public cannot be null")
         if "contact_name" in self.model_fields_set and self.contact_name is None:
             raise ValueError("contact_name cannot be null")
         if "contact_email" in self.model_fields_set and self.contact_email is None:
@@ -235,6 +244,9 @@ class EngagementPublic(BaseModel):
     funding_ends_at: datetime | None
     funding_days_left: int | None
     grant: GrantPublic | None = None  # the grant notice, once recorded (PUT …/grant)
+    public: bool = False  # the public progress page is open (PATCH public)
+    public_url: str | None = None  # its address while public
+    vision_summary: str | None = None
     allowed_triggers: list[str]
     created_at: datetime
     updated_at: datetime

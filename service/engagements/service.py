@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
 from service.core.timeutil import from_client
-from service.engagements import eligibility, presenters, schedule
+from service.engagements import eligibility, presenters, public_page, schedule
 from service.engagements.facts import load_one
 from service.engagements.filters import EngagementFilters
 from service.engagements.models import Engagement, HistoryEntry
@@ -250,15 +250,21 @@ def change(
     engagement = get(session, engagement_id)
     now = ctx.clock.now()
     changes: dict[str, Any] = {}
-    for field in ("owner", "contact_name", "contact_email"):
+    for field in ("owner", "contact_name", "contact_email", "public", "vision_summary"):
         if field in request.model_fields_set:
-            value = getattr(request, field) or None
+            value = getattr(request, field)
+            value = value if isinstance(value, bool) else (value or None)
             if value != getattr(engagement, field):
                 changes[field] = value
+    if changes.get("public") and engagement.public_slug is None:
+        changes["public_slug"] = public_page.slug_for(engagement)
     if changes:
         note = "; ".join(
-            f"{field}: {getattr(engagement, field)!s} → {value!s}"
+            f"{field} changed"
+            if field == "vision_summary"
+            else f"{field}: {getattr(engagement, field)!s} → {value!s}"
             for field, value in changes.items()
+            if field != "public_slug"
         )
         apply_versioned(
             session, engagement, request.expected_version, {**changes, "updated_at": now}

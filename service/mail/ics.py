@@ -88,6 +88,12 @@ def build_ics(entry: CalendarEntry, tz: ZoneInfo, *, method: str = "REQUEST") ->
     return bytes(calendar.to_ical())
 
 
+def vtimezone(tz: ZoneInfo, year: int) -> Timezone | None:
+    """The compact VTIMEZONE of `tz` in `year` for other calendars (the feeds), or None
+    where `tz` does not follow the EU rules (then `Calendar.add_missing_timezones`)."""
+    return _eu_timezone(tz, year)
+
+
 def _last_sunday(year: int, month: int) -> datetime:
     day = datetime(year, month + 1, 1, 1, tzinfo=UTC) - timedelta(days=1)
     return day - timedelta(days=(day.weekday() + 1) % 7)
