@@ -19,15 +19,26 @@ from __future__ import annotations
 
 import logging
 import math
-import statistics
 import threading
 import weakref
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import monotonic
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    Numeric,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlmodel import Session, col
 
 from service.consulting.models import ConsultingDay
@@ -42,19 +53,9 @@ log = logging.getLogger(__name__)
 TREND_WEEKS = 12
 FUNDING_WINDOW = timedelta(days=90)
 SECONDS_PER_DAY = 86_400.0
+JULIAN_EPOCH = 2_440_587.5  # julianday('1970-01-01')
 # (label, lowest share in percent) of the consulting-budget buckets, highest first
 SHARE_BUCKETS = (("100", 100.0), ("75-99", 75.0), ("50-74", 50.0), ("25-49", 25.0), ("1-24", 0.0))
-
-
-@dataclass
-class _Stay:
-    """One completed stay in a stage, from the history."""
-
-    process: str
-    version: int
-    stage: str
-    entered: datetime
-    left: datetime
 
 
 def compute(ctx: Context) -> StatsPublic:
@@ -73,18 +74,12 @@ def compute(ctx: Context) -> StatsPublic:
                 col(Engagement.state).not_in(finals),
             )
         ).scalar_one()
-        stays = _completed_stays(session)
+        stays = _completed_stays(ctx.db)
+        medians = _medians(session, stays)
         consulting = _consulting(session, finals)
         points = _trend_points(ctx, now)
         current = [_count_overdue(session, at) for _week, at in points]
-    medians: dict[str, dict[str, float]] = {}
-    grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for stay in stays:
-        grouped[(stay.process, stay.stage)].append(
-            (stay.left - stay.entered).total_seconds() / SECONDS_PER_DAY
-        )
-    for (process, stage), spans in sorted(grouped.items()):
-        medians.setdefault(process, {})[stage] = round(statistics.median(spans), 1)
+        ended = _ended_overdue(ctx, session, stays, [at for _week, at in points])
     targets = {
         p.name: {
             s: days
@@ -93,7 +88,6 @@ def compute(ctx: Context) -> StatsPublic:
         }
         for p in ctx.registry.all_latest()
     }
-    ended = _ended_overdue(ctx, stays, [at for _week, at in points])
     trend = [
         TrendPoint(week=week, at=at.astimezone(ctx.settings.tz), overdue=now_due + past_due)
         for (week, at), now_due, past_due in zip(points, current, ended, strict=True)
@@ -138,29 +132,77 @@ def _count_overdue(session: Session, at: datetime) -> int:
     )
 
 
-def _completed_stays(session: Session) -> list[_Stay]:
-    """Every stay that ended by a step: a transition's `at` minus the previous
-    transition's (or the engagement's creation), one window query over the history."""
+def _days(db: Database, column: Any) -> Any:
+    """A timestamp as days since 1970 (a float), the same on both databases, so durations
+    and comparisons run in SQL."""
+    if db.is_sqlite:
+        return func.julianday(column) - JULIAN_EPOCH
+    return func.extract("epoch", column) / SECONDS_PER_DAY
+
+
+def _completed_stays(db: Database) -> Any:
+    """Every stay that ended by a step, as a subquery (process, version, stage, entered,
+    left; times in days since 1970): a transition's time, and the previous transition's
+    (or the engagement's creation) as the start, by one window function over the history."""
     history = HistoryEntry.__table__  # type: ignore[attr-defined]
-    previous = func.lag(history.c.at, type_=history.c.at.type).over(
+    previous = func.lag(_days(db, history.c.at)).over(
         partition_by=history.c.engagement_id, order_by=(history.c.at, history.c.id)
     )
-    query = (
+    steps = (
         select(
-            col(Engagement.process),
-            col(Engagement.process_version),
-            col(Engagement.created_at),
-            history.c.from_state,
-            history.c.at,
+            history.c.engagement_id,
+            history.c.from_state.label("stage"),
+            _days(db, history.c.at).label("left"),
             previous.label("previous"),
         )
-        .join(Engagement, col(Engagement.id) == history.c.engagement_id)
         .where(history.c.kind == "transition", history.c.from_state.is_not(None))
+        .subquery()
     )
-    return [
-        _Stay(process, version, stage, previous or created, at)
-        for process, version, created, stage, at, previous in session.execute(query)
-    ]
+    return (
+        select(
+            col(Engagement.process).label("process"),
+            col(Engagement.process_version).label("version"),
+            steps.c.stage,
+            func.coalesce(steps.c.previous, _days(db, col(Engagement.created_at))).label("entered"),
+            steps.c.left,
+        )
+        .join(Engagement, col(Engagement.id) == steps.c.engagement_id)
+        .subquery()
+    )
+
+
+def _medians(session: Session, stays: Any) -> dict[str, dict[str, float]]:
+    """The median stay per process and stage, from a histogram of the durations rounded to
+    0.01 day in SQL (a few hundred rows instead of one per stay), so the median is exact to
+    about a quarter of an hour."""
+    spent = func.round(cast(stays.c.left - stays.c.entered, Numeric), 2)
+    rows = session.execute(
+        select(stays.c.process, stays.c.stage, spent, func.count())
+        .group_by(stays.c.process, stays.c.stage, spent)
+        .order_by(stays.c.process, stays.c.stage, spent)
+    )
+    histograms: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
+    for process, stage, days, count in rows:
+        histograms[(process, stage)].append((float(days), int(count)))
+    medians: dict[str, dict[str, float]] = {}
+    for (process, stage), histogram in histograms.items():
+        medians.setdefault(process, {})[stage] = round(_median(histogram), 1)
+    return medians
+
+
+def _median(histogram: list[tuple[float, int]]) -> float:
+    """The median of sorted (value, count) pairs: the middle value, or the mean of the two
+    middle ones."""
+    total = sum(count for _, count in histogram)
+    wanted = [(total - 1) // 2, total // 2]  # the 0-based positions of the middle
+    found: list[float] = []
+    seen = 0
+    for value, count in histogram:
+        while wanted and wanted[0] < seen + count:
+            found.append(value)
+            wanted.pop(0)
+        seen += count
+    return sum(found) / len(found)
 
 
 def _consulting(session: Session, finals: list[str]) -> ConsultingUse:
@@ -229,27 +271,55 @@ def _trend_points(ctx: Context, now: datetime) -> list[tuple[str, datetime]]:
     return points
 
 
-def _ended_overdue(ctx: Context, stays: list[_Stay], points: list[datetime]) -> list[int]:
-    """For each point, the ended stays that were past their (approximate) deadline then:
-    deadline < point < left."""
+def _ended_overdue(ctx: Context, session: Session, stays: Any, points: list[datetime]) -> list[int]:
+    """For each point, the ended stays that were past their approximate deadline then
+    (deadline < point < left), the deadline being the stay's start plus its stage's
+    target (joined from a small table of the registered stages). One pass in SQL
+    gives each stay the first and the last point it counts at, grouped: at most 13 × 13
+    rows, summed up here."""
+    rows = [
+        (p.name, p.version, s, days)
+        for p in ctx.registry.all()
+        for s in p.active_states
+        if (days := _target_days(ctx, p.name, p.version, s)) is not None
+    ]
     counts = [0] * len(points)
-    if not points:
+    if not points or not rows:
         return counts
-    first = points[0]
-    targets: dict[tuple[str, int, str], float | None] = {}
-    for stay in stays:
-        if stay.left <= first:
-            continue
-        key = (stay.process, stay.version, stay.stage)
-        if key not in targets:
-            targets[key] = _target_days(ctx, *key)
-        days = targets[key]
-        if days is None:
-            continue
-        due = stay.entered + timedelta(days=days)
-        for index, at in enumerate(points):
-            if due < at < stay.left:
-                counts[index] += 1
+    # UNION ALL of SELECTs: SQLite has no column names for a VALUES list in FROM
+    targets = union_all(
+        *(
+            select(
+                literal(name, String).label("process"),
+                literal(version, Integer).label("version"),
+                literal(stage, String).label("stage"),
+                literal(days, Float).label("days"),
+            )
+            for name, version, stage, days in rows
+        )
+    ).subquery("targets")
+    due = stays.c.entered + targets.c.days
+    moments = [at.timestamp() / SECONDS_PER_DAY for at in points]
+    # points at or before the deadline, and points before leaving: it counts at those between
+    first = sum((case((due < moment, 0), else_=1) for moment in moments), start=literal(0))
+    last = sum((case((stays.c.left > moment, 1), else_=0) for moment in moments), start=literal(0))
+    grouped = session.execute(
+        select(first.label("first"), last.label("last"), func.count())
+        .select_from(stays)
+        .join(
+            targets,
+            and_(
+                targets.c.process == stays.c.process,
+                targets.c.version == stays.c.version,
+                targets.c.stage == stays.c.stage,
+            ),
+        )
+        .where(stays.c.left > moments[0])
+        .group_by(first, last)
+    )
+    for begin, end, count in grouped:
+        for index in range(int(begin), int(end)):
+            counts[index] += int(count)
     return counts
 
 
