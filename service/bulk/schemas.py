@@ -24,6 +24,7 @@ from service.core.validation import (
     not_null,
     number,
 )
+from service.engagements.schemas import ProcessName
 from service.processes.schemas import ProcessVersion, StageName, stage_names_as_keys
 
 MAX_IDS = 500
@@ -102,7 +103,7 @@ class BulkMigrate(Strict):
     is refused, and changes nothing."""
 
     engagement_ids: EngagementIds
-    process: StageName
+    process: ProcessName
     to_version: ProcessVersion
     # old stage -> new stage; stages of the same name map to themselves
     state_map: (

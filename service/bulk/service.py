@@ -28,7 +28,7 @@ from service.bulk.schemas import (
     SeenVersion,
 )
 from service.core.context import Context
-from service.core.errors import Conflict, DomainError, Invalid
+from service.core.errors import Conflict, DomainError, Invalid, NotFound
 from service.engagements import service as engagements
 from service.engagements.models import Engagement
 from service.engagements.schemas import DeadlineRequest, EngagementUpdate
@@ -101,13 +101,13 @@ def owner(ctx: Context, data: BulkOwner, actor: str) -> BulkResult:
 def migrate(ctx: Context, data: BulkMigrate, actor: str) -> BulkMigrateResult:
     """Issue 8's migration for the selected engagements, each from the version it runs
     on: grouped by that version, each group planned and run (dry run: nothing written)."""
-    if not ctx.registry.knows(data.process):
+    if not ctx.registry.knows(data.process):  # the document lists the built-in ones
         raise Invalid(
             f"process: unknown process {data.process!r}; known: {', '.join(ctx.registry.names())}"
         )
     if not ctx.registry.knows(data.process, data.to_version):
         known = ", ".join(str(p.version) for p in ctx.registry.versions(data.process))
-        raise Invalid(
+        raise NotFound(
             f"to_version: {data.process} has no version {data.to_version}; known: {known}"
         )
     with ctx.db.read() as session:
