@@ -39,7 +39,13 @@ def bulk_owner(data: BulkOwner, principal: Writer, ctx: Ctx) -> BulkResult:
 @router.post(
     "/migrate",
     response_model=BulkMigrateResult,
-    responses=errors(403, 422, e422=_LIST + " Or a process or version this server does not know."),
+    responses=errors(
+        403,
+        404,
+        422,
+        e404="`to_version`: the process has no such version.",
+        e422=_LIST + " Or a process this server does not know.",
+    ),
 )
 def bulk_migrate(data: BulkMigrate, principal: Admin, ctx: Ctx) -> BulkMigrateResult:
     """Dry run by default (what would move where, what is refused); with `dry_run: false`
