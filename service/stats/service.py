@@ -59,7 +59,9 @@ SHARE_BUCKETS = (("100", 100.0), ("75-99", 75.0), ("50-74", 50.0), ("25-49", 25.
 
 
 def compute(ctx: Context) -> StatsPublic:
-    """One snapshot, read in one read transaction (so the figures agree with each other)."""
+    """One snapshot, read in one read unit of work: on SQLite one consistent view; on
+    PostgreSQL (read committed) a write landing between two of its queries may show in one
+    figure and not yet in another, until the next snapshot."""
     now = ctx.clock.now()
     with ctx.db.read() as session:
         by_process = _by_process(session, ctx)
