@@ -36,6 +36,7 @@ from service.measures.schemas import MeasureStatus
 from service.participants import service as participants
 from service.records import service as records
 from service.web import i18n
+from service.web import session as websession
 from service.web.common import (
     MESSAGES,
     PageRoute,
@@ -93,6 +94,7 @@ def engagement_context(
     ]
     stage = process.stage(engagement.state).label(lang)
     due_local = public.stage_due_at
+    final = process.is_final(engagement.state)
     msg = request.query_params.get("msg")
     notice = None
     if msg in MESSAGES:
@@ -111,7 +113,10 @@ def engagement_context(
         "milestones": engagements.milestones(session, ctx, engagement_id),
         "deadline_text": presenters.deadline_text(lang, public.days_left, public.overdue),
         "due_date": due_local.date().isoformat() if due_local else "",
-        "final": process.is_final(engagement.state),
+        "final": final,
+        # a form that changes the engagement is shown only when this is true: a final
+        # engagement is a closed case file (the POST routes refuse it too, 409)
+        "may_change": websession.load(request).may_write and not final,
         "diagram": svg(
             process,
             engagement.state,
