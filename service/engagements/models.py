@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import ForeignKey, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -62,10 +62,15 @@ class HistoryEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagements.id", index=True, ondelete="CASCADE")
-    kind: str = Field(max_length=20)  # transition | update | deadline | migrate
+    kind: str = Field(max_length=20)  # transition (a stage change, a migration) | change
     from_state: str | None = Field(default=None, max_length=40)
     to_state: str | None = Field(default=None, max_length=40)
     trigger: str | None = Field(default=None, max_length=40)
     actor: str = Field(max_length=200)
     note: str | None = Field(default=None, max_length=4000)
     at: datetime
+    # what changed (engagement.history renders it as a German and English summary)
+    subject: str = Field(default="engagement", max_length=20)
+    subject_id: int | None = None
+    action: str = Field(default="changed", max_length=20)
+    details: str | None = Field(default=None, sa_type=Text)  # JSON: fields before/after, names
