@@ -12,11 +12,12 @@ from service.core.timeutil import from_client
 from service.core.validation import Id
 from service.http.deps import ReadSession, WriteSession
 from service.http.openapi import errors
-from service.workshops import invitations, service
+from service.workshops import invitations, reminders, service
 from service.workshops.schemas import (
     InvitationPublic,
     InvitationRequest,
     InvitationsQueued,
+    RemindersQueued,
     WorkshopCreate,
     WorkshopPublic,
     WorkshopUpdate,
@@ -154,3 +155,21 @@ def list_invitations(
     workshop_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> list[InvitationPublic]:
     return service.public(session, ctx, service.get(session, workshop_id)).invitations
+
+
+@router.post(
+    "/workshops/{workshop_id}/reminders",
+    response_model=RemindersQueued,
+    responses=errors(
+        403,
+        404,
+        409,
+        422,
+        e409="The workshop is cancelled or already over, or its engagement is final.",
+    ),
+)
+def remind(workshop_id: Id, principal: Writer, ctx: Ctx, session: WriteSession) -> RemindersQueued:
+    """Mails every invitee who has not answered yet a reminder with their RSVP link; a
+    person is reminded at most once per workshop per day (`reminded` counts only the
+    reminders newly queued, 0 on a second call the same day)."""
+    return RemindersQueued(reminded=reminders.remind(session, ctx, workshop_id, principal.name))

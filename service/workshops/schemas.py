@@ -80,3 +80,10 @@ class InvitationRequest(BaseModel):
 
 class InvitationsQueued(BaseModel):
     queued: int
+
+
+class RemindersQueued(BaseModel):
+    """How many invitees without an answer were newly reminded (0 for those already
+    reminded today)."""
+
+    reminded: int
