@@ -183,7 +183,8 @@ def transition(
             f"unknown trigger '{request.trigger}'; known triggers of {process.key}: {known}"
         )
     _check_version(engagement, request.expected_version)
-    facts.named["note_given"] = 1 if request.note else 0  # workflows.definition.REQUEST_FACTS
+    note_given = bool(request.note and request.note.strip())
+    facts.named["note_given"] = 1 if note_given else 0  # workflows.definition.REQUEST_FACTS
     try:
         outcome = ctx.engine_of(process.name, process.version).fire(facts, request.trigger)
     except TriggerRefused as refused:

@@ -220,7 +220,7 @@ def test_an_inconsistent_grant_notice_is_refused(
 
 def test_a_final_engagements_grant_cannot_be_recorded(staff: Api) -> None:
     eid = staff.engagement(**V2)["id"]
-    staff.ok(staff.fire(eid, "reject"))
+    staff.ok(staff.fire(eid, "reject", note="nicht förderfähig"))
     answer = put_grant(staff, eid)
     assert answer.status_code == 409, answer.text
     assert "final" in answer.json()["detail"]

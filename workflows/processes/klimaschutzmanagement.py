@@ -113,6 +113,7 @@ VERSION_1 = Process(
             dest="rejected",
             label_de="Ablehnen",
             label_en="Reject",
+            needs_reason=True,
         ),
         Step(
             trigger="hire_manager",
@@ -168,6 +169,7 @@ VERSION_1 = Process(
             dest="withdrawn",
             label_de="Zurückziehen",
             label_en="Withdraw",
+            needs_reason=True,
         ),
     ),
     milestones=(
