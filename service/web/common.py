@@ -34,6 +34,7 @@ MESSAGES = {
     "deadline",
     "owner",
     "logged_out",
+    "new_created",  # service/web/new_engagement.py
 }
 
 

@@ -12,6 +12,8 @@ not repeat them.
 - engagement.py: the engagement page and how its forms run
 - engagement_forms.py, participants_forms.py, workshops_forms.py, measures_forms.py:
   the forms on it
+- new_engagement.py: the application form (`/engagements/new`)
+- admin_keys.py: API keys for admins (`/admin/keys`)
 - common.py: rendering, the error page for domain errors, the POST checks
 """
 
@@ -20,10 +22,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.web import (
+    admin_keys,
     engagement,
     engagement_forms,
     login,
     measures_forms,
+    new_engagement,
     overview,
     participants_forms,
     workshops_forms,
@@ -33,10 +37,12 @@ router = APIRouter(include_in_schema=False)
 for page in (
     login,
     overview,
+    new_engagement,  # before engagement: /engagements/new is not an engagement's id
     engagement,
     engagement_forms,
     participants_forms,
     workshops_forms,
     measures_forms,
+    admin_keys,
 ):
     router.include_router(page.router)
