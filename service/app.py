@@ -18,6 +18,7 @@ from service.consulting.api import router as consulting_router
 from service.core.context import Context
 from service.core.paths import templates_dir
 from service.engagements.api import router as engagements_router
+from service.engagements.export_api import router as export_router
 from service.engagements.facts import check_known
 from service.engagements.messages_api import router as messages_router
 from service.grants.api import router as grants_router
@@ -87,6 +88,7 @@ def create_app(
     app.add_middleware(ObservabilityMiddleware)  # outermost: request id, HTTP metrics, log
     install_transition_counter()
     for router in (
+        export_router,  # before engagements_router: /engagements/export is not an id
         engagements_router,
         participants_router,
         workshops_router,

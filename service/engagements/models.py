@@ -15,6 +15,14 @@ class Engagement(SQLModel, table=True):
         Index("ix_engagements_escalation", "next_escalation_at"),
         Index("ix_engagements_funding_warning", "next_funding_warning_at"),
         Index("ix_engagements_process", "process", "process_version", "state"),
+        # search: a trigram index on PostgreSQL (LIKE '%…%' uses it), a plain one on SQLite
+        Index(
+            "ix_engagements_search",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+        Index("ix_engagements_owner_key", "owner_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,6 +63,11 @@ class Engagement(SQLModel, table=True):
     funding_warnings_sent: int = 0
     created_at: datetime
     updated_at: datetime
+    # derived (service/engagements/search.py): the Aktenzeichen, set once the id is known,
+    # and the folded search text and owner order key, rewritten with the fields they fold
+    file_number: str | None = Field(default=None, max_length=20, unique=True, index=True)
+    search_text: str = Field(default="", max_length=1000)
+    owner_key: str | None = Field(default=None, max_length=1000)
 
 
 class HistoryEntry(SQLModel, table=True):

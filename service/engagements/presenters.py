@@ -174,6 +174,7 @@ def to_public(
     seen = dates(engagement, process, now, tz)
     return EngagementPublic(
         id=engagement.id,
+        file_number=engagement.file_number,
         municipality=engagement.municipality,
         applicant_type=engagement.applicant_type,
         federal_state=engagement.federal_state,

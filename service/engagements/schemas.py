@@ -207,6 +207,8 @@ class DeadlineRequest(Strict):
 
 class EngagementPublic(BaseModel):
     id: int
+    # the Aktenzeichen: process prefix, year of creation, id ("FB-2026-0042"); stable
+    file_number: str | None = None
     municipality: str
     applicant_type: str
     federal_state: str

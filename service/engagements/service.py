@@ -13,9 +13,9 @@ from sqlmodel import Session, col
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
 from service.core.timeutil import from_client
-from service.engagements import eligibility, presenters, schedule
+from service.engagements import eligibility, presenters, schedule, search
 from service.engagements.facts import load_one
-from service.engagements.filters import EngagementFilters
+from service.engagements.filters import EngagementFilters, order_by
 from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.notices import queue_stage_notices
 from service.engagements.schemas import (
@@ -115,6 +115,15 @@ def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement
         **schedule.deadline_fields(due, data.federal_state.value, ctx.settings, now),
     )
     session.add(engagement)
+    session.flush()
+    # the file number needs the id: set right after the INSERT, with the search columns
+    year = now.astimezone(ctx.settings.tz).year
+    number = search.file_number(process.name, year, engagement.id)  # type: ignore[arg-type]
+    engagement.file_number = number
+    for column, value in search.derived(
+        engagement.municipality, engagement.contact_name, engagement.owner, number
+    ).items():
+        setattr(engagement, column, value)
     session.flush()
     return engagement
 
@@ -261,9 +270,14 @@ def change(
             f"{field}: {getattr(engagement, field)!s} → {value!s}"
             for field, value in changes.items()
         )
-        apply_versioned(
-            session, engagement, request.expected_version, {**changes, "updated_at": now}
+        derived = search.derived(
+            changes.get("municipality", engagement.municipality),
+            changes.get("contact_name", engagement.contact_name),
+            changes.get("owner", engagement.owner),
+            engagement.file_number,
         )
+        values = {**changes, **derived, "updated_at": now}
+        apply_versioned(session, engagement, request.expected_version, values)
         note_in_history(session, engagement, "update", actor, note, now)
     else:
         _check_version(engagement, request.expected_version)
@@ -330,17 +344,18 @@ def list_page(
     limit: int,
     offset: int,
     by_deadline: bool = False,
+    sort: str | None = None,
 ) -> tuple[list[Engagement], int]:
     """One page and the total. `by_deadline`: overdue first, then by deadline, final ones
     (no deadline) last; ascending deadlines already put every overdue one first, most
-    overdue at the top, so one ORDER BY on the indexed column does both."""
-    query = filters.where(select(Engagement), ctx.clock.now())
+    overdue at the top, so one ORDER BY on the indexed column does both. `sort` (one of
+    filters.SORTS, "-" for descending) orders by that column instead."""
+    query = filters.where(select(Engagement), ctx.clock.now(), tz=ctx.settings.tz)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    order = (
-        (col(Engagement.stage_due_at).is_(None), col(Engagement.stage_due_at), col(Engagement.id))
-        if by_deadline
-        else (col(Engagement.id),)
-    )
+    if sort or by_deadline:
+        order = order_by(sort or "deadline", ctx.registry)
+    else:
+        order = (col(Engagement.id),)
     rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
     return list(rows), int(total)
 

@@ -397,7 +397,8 @@ def test_pages_count_days_as_the_api_does(
     assert f"noch {api['funding_days_left']} Tage" in page
     row = re.search(rf'<tr[^>]*data-id="{eid}">(.*?)</tr>', client.get("/").text, re.S)
     assert row is not None
-    assert f"noch {api['days_left']} Tage" in row.group(1)
+    # the overview says the time left in working days (tests/web/test_overview.py)
+    assert f"noch {api['working_days_left']} Arbeitstage" in row.group(1)
     assert f"{api['funding_days_left']} Tage</td>" in row.group(1)
 
 
