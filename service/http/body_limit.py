@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 class BodyTooLarge(HTTPException):
     def __init__(self, max_bytes: int) -> None:
         super().__init__(413, _too_large(max_bytes))
+        self.max_bytes = max_bytes  # service/http/http_errors.py words the answer
 
 
 def _too_large(max_bytes: int) -> str:

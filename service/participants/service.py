@@ -27,8 +27,10 @@ def create(
     ).first()
     if duplicate is not None:
         raise Conflict(
-            f"{email} is already a participant of engagement {engagement_id}",
-            participant_id=duplicate[0],
+            "participant_duplicate",
+            email=email,
+            engagement=engagement_id,
+            extra={"participant_id": duplicate[0]},
         )
     participant = Participant(
         engagement_id=engagement_id,

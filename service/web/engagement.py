@@ -43,6 +43,7 @@ from service.web.common import (
     check_post,
     ctx_of,
     error_page,
+    error_text,
     render,
     signed_in,
 )
@@ -207,7 +208,7 @@ def _refused(
     """A refused form: the engagement page again with the message and what was typed,
     with the refusal's status. A missing login or right, or a thing that is not there,
     gets the error page (so does an engagement that cannot be shown)."""
-    status, message = exc.status_code, exc.detail
+    status, message = exc.status_code, error_text(request, exc)
     if isinstance(exc, Conflict) and "current_version" in exc.extra:
         message = i18n.STRINGS[i18n.language(request)]["stale"].format(
             v=exc.extra["current_version"]

@@ -146,9 +146,9 @@ def invite(
     participant that is not one of the engagement's) or Conflict (cancelled or over)."""
     workshop = _workshop(session, workshop_id)
     if workshop.cancelled_at is not None:
-        raise Conflict(f"workshop {workshop_id} is cancelled; nobody can be invited")
+        raise Conflict("workshop_cancelled_invite", workshop_en=workshop_id)
     if workshop.ends_at <= ctx.clock.now():
-        raise Conflict(f"workshop {workshop_id} is already over; nobody can be invited")
+        raise Conflict("workshop_over", workshop_en=workshop_id)
     engagement = _engagement(session, workshop)
     query = select(Participant).where(col(Participant.engagement_id) == engagement.id)
     if participant_ids is not None:
@@ -240,7 +240,7 @@ def reschedule(
     starts = changes.get("starts_at", workshop.starts_at)
     ends = changes.get("ends_at", workshop.ends_at)
     if ends < starts:
-        raise Invalid("ends_at must not be before starts_at")
+        raise Invalid("workshop_ends_before_starts")
     changed = {k: v for k, v in changes.items() if getattr(workshop, k) != v}
     if not changed:
         return workshop

@@ -22,7 +22,7 @@ def create(session: Session, ctx: Context, engagement_id: int, data: WorkshopCre
     starts = from_client(data.starts_at, tz, "starts_at")
     ends = from_client(data.ends_at, tz, "ends_at")
     if ends < starts:
-        raise Invalid("ends_at must not be before starts_at")
+        raise Invalid("workshop_ends_before_starts")
     now = ctx.clock.now()
     domain = ctx.settings.mail_from.rpartition("@")[2] or "localhost"
     workshop = Workshop(
