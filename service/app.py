@@ -33,6 +33,7 @@ from service.participants.api import router as participants_router
 from service.processes.api import router as processes_router
 from service.records.api import FORM_OVERHEAD_BYTES, RECORDS_PATH
 from service.records.api import router as records_router
+from service.web.programme_forms import PAGE_RECORDS_PATH
 from service.web.routes import router as web_router
 from service.workshops.api import router as workshops_router
 from service.workshops.rsvp_api import router as rsvp_router
@@ -83,7 +84,10 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=ctx.settings.max_body_bytes,
-        larger={RECORDS_PATH: ctx.settings.max_upload_bytes + FORM_OVERHEAD_BYTES},
+        larger={
+            RECORDS_PATH: ctx.settings.max_upload_bytes + FORM_OVERHEAD_BYTES,
+            PAGE_RECORDS_PATH: ctx.settings.max_upload_bytes + FORM_OVERHEAD_BYTES,
+        },
     )
     app.add_middleware(ObservabilityMiddleware)  # outermost: request id, HTTP metrics, log
     install_transition_counter()

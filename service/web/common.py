@@ -35,6 +35,9 @@ MESSAGES = {
     "owner",
     "logged_out",
     "new_created",  # service/web/new_engagement.py
+    "grant",  # service/web/programme_forms.py (also record, consulting_day)
+    "record",
+    "consulting_day",
 }
 
 

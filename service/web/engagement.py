@@ -30,6 +30,8 @@ from service.core.errors import Conflict, DomainError, NotFound
 from service.engagements import presenters
 from service.engagements import service as engagements
 from service.engagements.facts import load_one
+from service.engagements.models import Engagement
+from service.grants import service as grants
 from service.mail.outbox import messages_of
 from service.measures import service as measures
 from service.measures.schemas import MeasureStatus
@@ -50,6 +52,9 @@ from service.web.common import (
 from service.web.diagram import svg
 from service.web.inputs import bounded_int, path_id, read_form
 from service.workshops import service as workshops
+from workflows.definition import Process
+from workflows.engine import Engine, Facts
+from workflows.programme import CONSULTING_MODES, RECORD_KINDS
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -73,14 +78,11 @@ def engagement_context(
     public = presenters.to_public(engagement, facts, ctx, now)
     process = engagements.definition(ctx, engagement)
     engine = ctx.engine_of(process.name, process.version)
-    allowed = [
-        {"trigger": trig, "label": process.step_label(trig, lang)}
-        for trig in public.allowed_triggers
-    ]
+    allowed = _allowed_steps(process, engine, facts, public.allowed_triggers, lang)
     refused = []
-    seen: set[str] = set()
+    seen: set[str] = {a["trigger"] for a in allowed}
     for step in process.steps_from(engagement.state):
-        if step.trigger in public.allowed_triggers or step.trigger in seen:
+        if step.trigger in seen:
             continue
         seen.add(step.trigger)
         refusal = engine.refusal(facts, step.trigger)
@@ -110,7 +112,9 @@ def engagement_context(
             process.stage(name).label(lang) if name and process.has_stage(name) else name or ""
         ),
         "trigger_of": lambda name: process.step_label(name, lang) if name else "",
-        "process_title": process.title(lang),
+        "process_title": t["eg_process_title"].format(
+            title=process.title(lang), version=process.version
+        ),
         "milestones": engagements.milestones(session, ctx, engagement_id),
         "deadline_text": presenters.deadline_text(lang, public.days_left, public.overdue),
         "due_date": due_local.date().isoformat() if due_local else "",
@@ -133,6 +137,7 @@ def engagement_context(
         "measures": measures.list_for(session, engagement_id),
         "records": records.list_for(session, engagement_id),
         "consulting": consulting.ledger(session, engagement_id),
+        **programme_context(ctx, engagement, process, lang),
         "areas": i18n.AREAS[lang],
         "applicants": i18n.APPLICANTS[lang],
         "statuses": [s.value for s in MeasureStatus],
@@ -143,6 +148,62 @@ def engagement_context(
         "values": {},
         **extra,
     }
+
+
+def programme_context(
+    ctx: Context, engagement: Engagement, process: Process, lang: str
+) -> dict[str, Any]:
+    """What the programme's forms need (service/web/programme_forms.py): whether the
+    process takes a grant notice, the record kinds (this process's first: those its
+    guards and milestones wait for), the consulting modes and which count as direct
+    contact under the engagement's KRL, the upload limit, and the record that marks
+    each milestone done."""
+    used = {f.removeprefix("record_") for f in process.facts if f.startswith("record_")}
+    used |= {m.done_by_record for m in process.milestones if m.done_by_record}
+    modes = i18n.STRINGS[lang]
+    return {
+        "takes_grant": grants.takes_period_from_grant(ctx, engagement),
+        "record_kinds": [{"kind": k, "in_process": k in used} for k in RECORD_KINDS],
+        "request_kind": "",
+        "upload_mb": f"{ctx.settings.max_upload_bytes / 2**20:g}",
+        "consulting_modes": CONSULTING_MODES,
+        "direct_modes": ", ".join(
+            modes.get("consulting_mode_" + m, m) for m in consulting.direct_modes(engagement)
+        ),
+        "milestone_records": {
+            m.name: m.done_by_record for m in process.milestones if m.done_by_record
+        },
+    }
+
+
+def _allowed_steps(
+    process: Process, engine: Engine, facts: Facts, allowed: list[str], lang: str
+) -> list[dict[str, Any]]:
+    """The steps that get a button: those allowed now, and those only a note is missing
+    for (a guard over a fact of the request, e.g. skip_resolution: "note given"). A step
+    into a final stage, or one that needs a reason, is not a plain button but a
+    confirmation with its own reason field (`confirm`); the reason is required
+    (`needs_reason`) when the process says so, when only the note is missing, and for
+    every final stage but the regular end ("completed"): rejecting and withdrawing
+    need a reason in every process version on the dashboard."""
+    noted = engine.allowed_triggers(Facts(facts.state, {**facts.named, "note_given": 1}))
+    result = []
+    for trigger in [*allowed, *(t for t in noted if t not in allowed)]:
+        step = next(s for s in process.steps_from(facts.state) if s.trigger == trigger)
+        final = process.is_final(step.dest)
+        abandon = final and step.dest != "completed"
+        needs_reason = step.needs_reason or abandon or trigger not in allowed
+        result.append(
+            {
+                "trigger": trigger,
+                "label": step.label(lang),
+                "final": final,
+                "danger": abandon,
+                "needs_reason": needs_reason,
+                "confirm": final or needs_reason,
+            }
+        )
+    return result
 
 
 @router.get("/engagements/{engagement_id}")
@@ -196,10 +257,27 @@ async def submit(
         eid = path_id(engagement_id)
         sess = await run_in_threadpool(check_post, request, form)
         assert sess.principal is not None
+        await run_in_threadpool(refuse_if_final, request, eid)
         msg = await action(ctx, eid, sess.principal.name, form)
     except DomainError as exc:
         return await run_in_threadpool(_refused, request, engagement_id, form, exc)
     return RedirectResponse(f"/engagements/{eid}?msg={msg}#{anchor}", status_code=303)
+
+
+def refuse_if_final(request: Request, eid: int) -> None:
+    """A final engagement (completed, rejected, withdrawn) is a closed case file: every
+    form that would change it is refused here, server-side (409), whatever the page
+    showed. (An unknown id passes: the action says 404.)"""
+    ctx = ctx_of(request)
+    with ctx.db.read() as session:
+        engagement = session.get(Engagement, eid)
+        if engagement is None:
+            return
+        process = engagements.definition(ctx, engagement)
+        if process.is_final(engagement.state):
+            lang = i18n.language(request)
+            stage = process.stage(engagement.state).label(lang)
+            raise Conflict(i18n.STRINGS[lang]["eg_final_refused"].format(stage=stage))
 
 
 def _refused(

@@ -30,6 +30,7 @@ from service.web import (
     new_engagement,
     overview,
     participants_forms,
+    programme_forms,
     workshops_forms,
 )
 
@@ -43,6 +44,7 @@ for page in (
     participants_forms,
     workshops_forms,
     measures_forms,
+    programme_forms,
     admin_keys,
 ):
     router.include_router(page.router)

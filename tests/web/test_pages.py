@@ -350,7 +350,7 @@ def test_advance_a_stage_with_a_note_through_the_form(client: TestClient, staff:
         ("approve", "Lena Vogel", "Bescheid liegt vor")
     ]
     # the same form again (stale version) is a friendly 409, nothing changes
-    stale = form(client, url, csrf, trigger="withdraw", expected_version=1)
+    stale = form(client, url, csrf, trigger="withdraw", note="zu spät", expected_version=1)
     assert stale.status_code == 409
     assert "inzwischen geändert" in stale.text
     assert staff.ok(staff.get(f"/api/v1/engagements/{eng['id']}"))["state"] == "onboarding"
