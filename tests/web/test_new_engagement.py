@@ -4,11 +4,18 @@ chosen process and KRL version; it creates through the API's own service functio
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.support import Api
-from tests.web.conftest import csrf_of, form, login
+from tests.support import Api, LiveServer
+from tests.web.conftest import csrf_of, form, key_of, login
+from tests.web.pages.site import browser
+
+__all__ = ["browser"]  # the module fixture the browser tests use
 
 APPLICATION = {
     "municipality": "Markt Grünau",
@@ -202,3 +209,84 @@ def test_a_process_that_does_not_exist_falls_back_and_odd_input_is_no_500(
     )
     assert status == 422
     assert "Internal" not in html
+
+
+# --- in Chromium: the script that hides what does not apply, keyboard, no JavaScript ----
+
+
+@pytest.fixture
+def live(app: FastAPI) -> Iterator[LiveServer]:
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+def _signed_in(browser: Any, live: LiveServer, staff: Api, **options: Any) -> Any:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    page = context.new_page()
+    page.goto(live.url + "/login")
+    page.fill("#api_key", key_of(staff))
+    page.press("#api_key", "Enter")  # the keyboard is enough
+    page.wait_for_url(live.url + "/")
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.sqlite_only
+def test_in_the_browser_with_the_keyboard(browser: Any, live: LiveServer, staff: Api) -> None:
+    page = _signed_in(browser, live, staff, locale="de-DE")
+    page.get_by_role("link", name="Neue Beratung").click()
+    page.wait_for_url(live.url + "/engagements/new")
+    share, operator = page.locator("#municipal_share_percent"), page.locator("#operator_kind")
+    focus = page.locator("#focus_field")
+    assert not share.is_visible() and not operator.is_visible() and not focus.is_visible()
+    page.select_option("#applicant_type", "municipal_company")
+    assert share.is_visible() and not operator.is_visible()
+    page.select_option("#applicant_type", "education")
+    assert operator.is_visible() and not share.is_visible()
+    page.select_option("#applicant_type", "municipality")
+    page.locator("#variant-fokus").check()
+    assert focus.is_visible()
+
+    page.fill("#municipality", "Markt Grünau")
+    page.select_option("#federal_state", "BY")
+    page.fill("#contact_name", "Anna Schmidt")
+    page.fill("#contact_email", "max@gemeinde")  # what the issue found the browser accepted
+    page.select_option("#focus_field", "heat")
+    page.press("#contact_name", "Enter")
+    assert page.evaluate("document.querySelector('#contact_email').validity.patternMismatch")
+    assert page.url == live.url + "/engagements/new"  # not sent
+    page.fill("#contact_email", "max@gemeinde.de")
+    page.press("#contact_email", "Enter")
+    page.wait_for_url(re.compile(r"/engagements/\d+\?msg=new_created"))
+    assert "Beratung angelegt." in page.get_by_role("status").inner_text()
+    assert page.locator("h1").inner_text() == "Markt Grünau"
+    created = staff.ok(staff.get("/api/v1/engagements"))["items"][0]
+    assert (created["variant"], created["focus_field"]) == ("fokus", "heat")
+    page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.sqlite_only
+def test_in_the_browser_without_javascript(browser: Any, live: LiveServer, staff: Api) -> None:
+    page = _signed_in(browser, live, staff, java_script_enabled=False)
+    page.goto(live.url + "/engagements/new?lang=en")
+    page.select_option("#choice-process", "klimaschutzmanagement:1")
+    page.get_by_role("button", name="Apply choice").click()
+    page.wait_for_url(re.compile(r"process=klimaschutzmanagement"))
+    # every field that may apply is shown, with the hint saying for whom
+    assert page.locator("#municipal_share_percent").is_visible()
+    assert page.locator("#operator_kind").is_visible()
+    assert page.locator("#variant-fokus").count() == 0
+    page.fill("#municipality", "Stadt Seeblick")
+    page.fill("#municipal_share_percent", "10")  # ignored: the applicant is a municipality
+    page.select_option("#federal_state", "SH")
+    page.fill("#contact_name", "Jan Meier")
+    page.fill("#contact_email", "jan.meier@seeblick.de")
+    page.get_by_role("button", name="Create engagement").click()
+    page.wait_for_url(re.compile(r"/engagements/\d+\?msg=new_created"))
+    assert "Engagement created." in page.get_by_role("status").inner_text()
+    created = staff.ok(staff.get("/api/v1/engagements"))["items"][0]
+    assert created["process"] == "klimaschutzmanagement"
+    assert created["municipal_share_percent"] is None
+    page.context.close()
