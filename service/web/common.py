@@ -34,6 +34,10 @@ MESSAGES = {
     "deadline",
     "owner",
     "logged_out",
+    "pt_changed",  # service/web/participants_forms.py
+    "ws_changed",  # service/web/workshops_forms.py (also ws_cancelled, ws_reminded)
+    "ws_cancelled",
+    "ws_reminded",
     "new_created",  # service/web/new_engagement.py
     "grant",  # service/web/programme_forms.py (also record, consulting_day)
     "record",

@@ -102,9 +102,9 @@ def engagement_context(
     notice = None
     if msg in MESSAGES:
         notice = t.get("done_" + msg)
-        if msg == "invited":
+        if notice and "{n}" in notice:  # a count the form's redirect carries (`&n=`)
             n = bounded_int(request.query_params.get("n"), 0, 0, 10**6)
-            notice = t["done_invited"].format(n=n)
+            notice = notice.format(n=n)
     return {
         "e": public,
         "stage": stage,
@@ -119,6 +119,7 @@ def engagement_context(
         "deadline_text": presenters.deadline_text(lang, public.days_left, public.overdue),
         "due_date": due_local.date().isoformat() if due_local else "",
         "final": final,
+        "now": now,  # whether a workshop is over (the invitation and reminder rules)
         # a form that changes the engagement is shown only when this is true: a final
         # engagement is a closed case file (the POST routes refuse it too, 409)
         "may_change": websession.load(request).may_write and not final,

@@ -42,18 +42,18 @@ def _open_workshop(session: Session, ctx: Context, workshop_id: int) -> tuple[Wo
     """The workshop and its engagement, if a reminder may go out for it."""
     workshop = session.get(Workshop, workshop_id)
     if workshop is None:
-        raise NotFound(f"workshop {workshop_id} not found")
+        raise NotFound("workshop_not_found", workshop=workshop_id)
     if workshop.cancelled_at is not None:
-        raise Conflict(f"workshop {workshop_id} is cancelled; nobody is reminded")
+        raise Conflict("workshop_cancelled_remind", workshop_en=workshop_id)
     if workshop.ends_at <= ctx.clock.now():
-        raise Conflict(f"workshop {workshop_id} is already over; nobody is reminded")
+        raise Conflict("workshop_over_remind", workshop_en=workshop_id)
     engagement = session.get(Engagement, workshop.engagement_id)
     if engagement is None:  # pragma: no cover - the foreign key prevents it
-        raise NotFound(f"engagement {workshop.engagement_id} not found")
-    if definition(ctx, engagement).is_final(engagement.state):
-        raise Conflict(
-            f"the engagement is {engagement.state}: a final engagement sends no reminders"
-        )
+        raise NotFound("engagement_not_found", engagement=workshop.engagement_id)
+    process = definition(ctx, engagement)
+    if process.is_final(engagement.state):
+        stage = process.stage(engagement.state).label("de")
+        raise Conflict("reminder_final", stage_de=stage, state_en=engagement.state)
     return workshop, engagement
 
 
