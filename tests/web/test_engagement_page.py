@@ -42,7 +42,7 @@ CHANGING_FORMS = (
 def _page(client: TestClient, eid: int) -> str:
     response = client.get(f"/engagements/{eid}")
     assert response.status_code == 200, response.text
-    return response.text
+    return str(response.text)
 
 
 def _approved(staff: Api) -> int:
@@ -294,12 +294,13 @@ def test_a_record_without_a_file_and_a_refused_one(client: TestClient, staff: Ap
     assert (record["kind"], record["file_name"]) == ("stocktaking", None)
 
 
-def test_a_too_large_file_is_refused(
+@pytest.mark.parametrize("settings_overrides", [{"max_upload_bytes": 2048}])
+def test_a_too_large_file_is_refused_on_the_page(
     client: TestClient, staff: Api, settings_overrides: dict[str, object]
 ) -> None:
     eid = _approved(staff)
     csrf = login(client, staff)
-    limit = client.app.state.ctx.settings.max_upload_bytes  # type: ignore[attr-defined]
+    limit = 2048
     response = client.post(
         f"/engagements/{eid}/records",
         data={
@@ -311,6 +312,8 @@ def test_a_too_large_file_is_refused(
         files={"file": ("gross.bin", b"x" * (limit + 1), "application/octet-stream")},
     )
     assert response.status_code == 413
+    assert 'id="page-error"' in response.text  # on the page, with the form open again
+    assert 'id="record-form-details" open' in response.text
     assert staff.ok(staff.get(f"/api/v1/engagements/{eid}/records")) == []
 
 
