@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -385,9 +386,10 @@ def seed(site: Site) -> None:
     site.typed.update(PEOPLE.values())
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    folder = tmp_path_factory.mktemp("site")
+@contextmanager
+def serve(folder: Path) -> Iterator[Site]:
+    """The dashboard on a fresh, migrated SQLite database in `folder`, with one API key
+    per role and the clock at tests.conftest.START; nothing else in it."""
     settings = Settings(
         database_url=f"sqlite:///{folder / 'fokus.db'}",
         var_dir=folder / "var",
@@ -404,12 +406,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             _row, keys[role] = create_key(session, clock, name=name, role=Role(role))
     server = LiveServer(create_app(ctx)).start()
     try:
-        built = Site(url=server.url, ctx=ctx, clock=clock, keys=keys)
-        seed(built)
-        yield built
+        yield Site(url=server.url, ctx=ctx, clock=clock, keys=keys)
     finally:
         server.stop()
         ctx.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The dashboard with engagements in every stage of every process (see `seed`)."""
+    with serve(tmp_path_factory.mktemp("site")) as built:
+        seed(built)
+        yield built
 
 
 @pytest.fixture(scope="module")
