@@ -65,7 +65,11 @@ def test_printed_header_and_sections(page: Any) -> None:
     page.emulate_media(media="print")
     printed = page.locator("p.printed")
     assert printed.is_visible()
-    assert re.fullmatch(r"Gedruckt am \d\d\.\d\d\.\d{4}", printed.inner_text().strip())
+    assert re.fullmatch(
+        r"Aktenzeichen FB-\d{4}-\d{4} · Fokusberatung Klimaschutz[^·]* · Phase: Umsetzung[^·]* · "
+        r"Gedruckt am \d\d\.\d\d\.\d{4}",
+        printed.inner_text().strip(),
+    ), printed.inner_text()
     assert page.locator("h1").is_visible()
     assert page.locator("h1").inner_text().strip()  # the municipality
     assert page.locator("#current-stage").is_visible()
