@@ -46,20 +46,25 @@ SHARE_TYPES = ("municipal_company",)
 CORPORATION_TYPES = ("religious_community",)
 
 
-def _choice(ctx: Context, params: dict[str, str]) -> tuple[Process, str]:
-    """The process version and KRL version the form is for: as chosen when known,
-    else the default process at its latest version and the KRL in force today."""
+def _choice(ctx: Context, params: dict[str, str]) -> tuple[Process, str, bool]:
+    """The process version and KRL version the form is for: as chosen when known, else
+    the default process at its latest version and the KRL in force today; the flag says
+    whether both were known (a link may carry anything; a posted form must)."""
     process = engagements.chosen_process(ctx, None, None)
     wanted = clean(params.get("process"), 60)
     name, _, number = wanted.partition(":")
-    if ctx.registry.knows(name):
+    known = ctx.registry.knows(name)
+    if known:
         process = ctx.registry.latest(name)
         if number.isascii() and number.isdigit() and ctx.registry.knows(name, int(number[:6])):
             process = ctx.registry.get(name, int(number[:6]))
+        else:
+            known = False
     krl = clean(params.get("krl_version"), 10)
     if krl not in programme.KRL_VERSIONS:
         krl = programme.krl_version_on(ctx.clock.now().astimezone(ctx.settings.tz).date())
-    return process, krl
+        known = False
+    return process, krl, known
 
 
 def _options(ctx: Context, lang: str) -> list[dict[str, str]]:
@@ -139,7 +144,7 @@ def new_form(request: Request) -> Response:
     if refused is not None:
         return refused
     params = {k: v for k, v in request.query_params.items()}
-    process, krl = _choice(ctx_of(request), params)
+    process, krl, _known = _choice(ctx_of(request), params)
     return render(request, "new_engagement.html", _form_context(request, process, krl))
 
 
@@ -284,7 +289,12 @@ def _create(request: Request, form: dict[str, str]) -> Response:
     sess = check_post(request, form)  # CSRF, login, a role that writes: else 403/401
     assert sess.principal is not None
     ctx = ctx_of(request)
-    process, krl = _choice(ctx, form)
+    process, krl, known = _choice(ctx, form)
+    t = i18n.STRINGS[i18n.language(request)]
+    if not known:  # only a forged form names a process or KRL version step 1 never offers
+        context = _form_context(request, process, krl, general=[t["nw_err_process"]])
+        context["values"] = form
+        return render(request, "new_engagement.html", context, 422)
     try:
         data = EngagementCreate.model_validate(_data(process, krl, form))
         with ctx.db.write() as session:  # the API's unit of work: history and mail with it

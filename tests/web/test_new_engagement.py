@@ -25,6 +25,8 @@ APPLICATION = {
     "contact_email": "anna.schmidt@example.org",
     "owner": "Lena Vogel",
     "language": "de",
+    "process": "fokusberatung:2",  # what step 1 chose (hidden fields of the form)
+    "krl_version": "2024",
 }
 
 
@@ -209,6 +211,16 @@ def test_a_process_that_does_not_exist_falls_back_and_odd_input_is_no_500(
     )
     assert status == 422
     assert "Internal" not in html
+    for process, krl in (
+        ("nope:1", "2024"),
+        ("fokusberatung:99", "2024"),
+        ("", "2024"),
+        ("fokusberatung:2", "1999"),
+    ):
+        status, _, html = _apply(client, csrf, process=process, krl_version=krl)
+        assert status == 422, (process, krl)
+        assert "Diesen Ablauf oder diese Richtlinie gibt es nicht" in html
+    assert staff.ok(staff.get("/api/v1/engagements"))["total"] == 0
 
 
 # --- in Chromium: the script that hides what does not apply, keyboard, no JavaScript ----
