@@ -52,7 +52,7 @@ from service.web.common import (
 from service.web.diagram import svg
 from service.web.inputs import bounded_int, path_id, read_form
 from service.workshops import service as workshops
-from workflows.definition import Process
+from workflows.definition import Process, Step
 from workflows.engine import Engine, Facts
 from workflows.programme import CONSULTING_MODES, RECORD_KINDS
 
@@ -177,6 +177,16 @@ def programme_context(
     }
 
 
+def ends_the_case(process: Process, step: Step) -> bool:
+    """A step the dashboard asks a reason for (and shows as dangerous): one the process
+    marks (`needs_reason`: reject and withdraw in the programme's processes), or one
+    that goes into a final stage without a guard, which ends the case without its work
+    being done (reject and withdraw of fokusberatung version 1, which API clients may
+    still fire without a note). The regular ends (completed, a toy process's "done")
+    have guards, so they need only the confirmation."""
+    return step.needs_reason or (process.is_final(step.dest) and not step.guards)
+
+
 def _allowed_steps(
     process: Process, engine: Engine, facts: Facts, allowed: list[str], lang: str
 ) -> list[dict[str, Any]]:
@@ -184,16 +194,15 @@ def _allowed_steps(
     for (a guard over a fact of the request, e.g. skip_resolution: "note given"). A step
     into a final stage, or one that needs a reason, is not a plain button but a
     confirmation with its own reason field (`confirm`); the reason is required
-    (`needs_reason`) when the process says so, when only the note is missing, and for
-    every final stage but the regular end ("completed"): rejecting and withdrawing
-    need a reason in every process version on the dashboard."""
+    (`needs_reason`) when only the note is missing and for the steps that end a case
+    (`ends_the_case`)."""
     noted = engine.allowed_triggers(Facts(facts.state, {**facts.named, "note_given": 1}))
     result = []
     for trigger in [*allowed, *(t for t in noted if t not in allowed)]:
         step = next(s for s in process.steps_from(facts.state) if s.trigger == trigger)
         final = process.is_final(step.dest)
-        abandon = final and step.dest != "completed"
-        needs_reason = step.needs_reason or abandon or trigger not in allowed
+        abandon = ends_the_case(process, step)
+        needs_reason = abandon or trigger not in allowed
         result.append(
             {
                 "trigger": trigger,

@@ -19,7 +19,7 @@ from service.engagements.models import Engagement
 from service.engagements.schemas import DeadlineRequest, EngagementUpdate, TransitionRequest
 from service.web import i18n
 from service.web.common import PageRoute
-from service.web.engagement import form_route, in_write, submit
+from service.web.engagement import ends_the_case, form_route, in_write, submit
 from service.web.inputs import expected_version, read_form, validate
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -52,18 +52,16 @@ async def post_transition(request: Request, engagement_id: str) -> Response:
 
 
 def _refuse_without_reason(ctx: Context, eid: int, trigger: str, lang: str) -> None:
-    """The dashboard asks for a reason for rejecting and withdrawing in every process
-    version (version 1 of fokusberatung does not, for API clients): a step that needs
-    a reason there, or that ends the case other than by completing it, is refused here
-    without a note (409, in the page's language)."""
+    """The dashboard asks for a reason for every step that ends a case
+    (engagement.ends_the_case), also where the API does not (fokusberatung version 1):
+    without a note it is refused here (409, in the page's language)."""
     with ctx.db.read() as session:
         engagement = session.get(Engagement, eid)
         if engagement is None:
             return  # the write path says 404
         process = engagements.definition(ctx, engagement)
         for step in process.steps_from(engagement.state):
-            abandon = process.is_final(step.dest) and step.dest != "completed"
-            if step.trigger == trigger and (step.needs_reason or abandon):
+            if step.trigger == trigger and ends_the_case(process, step):
                 label = step.label(lang)
                 raise Conflict(i18n.STRINGS[lang]["eg_reason_missing"].format(step=label))
 
