@@ -47,23 +47,25 @@ CORPORATION_TYPES = ("religious_community",)
 
 
 def _choice(ctx: Context, params: dict[str, str]) -> tuple[Process, str, bool]:
-    """The process version and KRL version the form is for: as chosen when known, else
-    the default process at its latest version and the KRL in force today; the flag says
-    whether both were known (a link may carry anything; a posted form must)."""
+    """The process version and KRL version the form is for: as chosen, else (as in the
+    API) the default process at its latest version and the KRL in force today. The flag
+    is False when a value was given that names none of them (a link may carry anything;
+    a posted form that does is refused)."""
     process = engagements.chosen_process(ctx, None, None)
     wanted = clean(params.get("process"), 60)
     name, _, number = wanted.partition(":")
-    known = ctx.registry.knows(name)
-    if known:
-        process = ctx.registry.latest(name)
+    known = True
+    if wanted:
         if number.isascii() and number.isdigit() and ctx.registry.knows(name, int(number[:6])):
             process = ctx.registry.get(name, int(number[:6]))
+        elif not number and ctx.registry.knows(name):
+            process = ctx.registry.latest(name)
         else:
             known = False
     krl = clean(params.get("krl_version"), 10)
     if krl not in programme.KRL_VERSIONS:
+        known = known and not krl
         krl = programme.krl_version_on(ctx.clock.now().astimezone(ctx.settings.tz).date())
-        known = False
     return process, krl, known
 
 
@@ -291,7 +293,7 @@ def _create(request: Request, form: dict[str, str]) -> Response:
     ctx = ctx_of(request)
     process, krl, known = _choice(ctx, form)
     t = i18n.STRINGS[i18n.language(request)]
-    if not known:  # only a forged form names a process or KRL version step 1 never offers
+    if not known:  # only a forged form names a process or KRL version step 1 does not offer
         context = _form_context(request, process, krl, general=[t["nw_err_process"]])
         context["values"] = form
         return render(request, "new_engagement.html", context, 422)

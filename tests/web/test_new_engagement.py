@@ -214,13 +214,19 @@ def test_a_process_that_does_not_exist_falls_back_and_odd_input_is_no_500(
     for process, krl in (
         ("nope:1", "2024"),
         ("fokusberatung:99", "2024"),
-        ("", "2024"),
+        ("fokusberatung:x", "2024"),
         ("fokusberatung:2", "1999"),
     ):
         status, _, html = _apply(client, csrf, process=process, krl_version=krl)
         assert status == 422, (process, krl)
         assert "Diesen Ablauf oder diese Richtlinie gibt es nicht" in html
     assert staff.ok(staff.get("/api/v1/engagements"))["total"] == 0
+    # none given: as in the API, the default process at its latest version, today's KRL
+    status, location, _ = _apply(client, csrf, process="", krl_version="")
+    assert status == 303
+    created = staff.ok(staff.get(location.split("?")[0].replace("/", "/api/v1/", 1)))
+    assert (created["process"], created["process_version"]) == ("fokusberatung", 2)
+    assert created["krl_version"] == "2024"
 
 
 # --- in Chromium: the script that hides what does not apply, keyboard, no JavaScript ----
