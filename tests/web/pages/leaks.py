@@ -69,13 +69,19 @@ NAMES = [
 _ENGLISH = [re.compile(p) for p in ENGLISH + BOTH]
 _GERMAN = [re.compile(p) for p in GERMAN + BOTH]
 
-# what the browser reads: visible text with every <details> opened, title, accessible names
+# what the browser reads: visible text with every <details> opened, title, accessible
+# names; and the text of the parts marked as another language (lang="…", WCAG 3.1.2
+# "Language of Parts": an email's subject in the engagement's language, a German place
+# name in an English hint), which a screen reader reads in that language
 READ_PAGE = """() => {
   for (const d of document.querySelectorAll('details')) d.open = true;
   const names = [...document.querySelectorAll('[aria-label],[title],[placeholder],[alt]')]
     .flatMap(el => ['aria-label', 'title', 'placeholder', 'alt']
       .map(a => el.getAttribute(a)).filter(Boolean));
-  return [document.title, document.body.innerText, ...names].join('\\n');
+  const own = document.documentElement.lang;
+  const parts = [...document.body.querySelectorAll('[lang]')]
+    .filter(el => el.lang && el.lang !== own).map(el => el.innerText.trim()).filter(Boolean);
+  return {text: [document.title, document.body.innerText, ...names].join('\\n'), parts};
 }"""
 
 
@@ -101,6 +107,8 @@ def leaks(text: str, lang: str, typed: Iterable[str] = ()) -> list[str]:
     return found
 
 
-def page_text(page: Any) -> str:
-    """What a person reads or hears on the open page."""
-    return str(page.evaluate(READ_PAGE))
+def page_text(page: Any) -> tuple[str, list[str]]:
+    """What a person reads or hears on the open page, and the parts of it marked as
+    another language (to be masked like typed data)."""
+    read = page.evaluate(READ_PAGE)
+    return str(read["text"]), [str(part) for part in read["parts"]]
