@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from service.auth.deps import Ctx, Reader
+from service.core.errors import text
 from service.core.validation import Flag
 from service.engagements import export, service
 from service.engagements.api import DueWithin, ProcessFilter, SearchText, SortOrder, StateFilter
@@ -78,6 +79,23 @@ def export_engagements(
         due_within=due_within_working_days,
     )
     return answer(ctx, filters, sort, format, lang, session)
+
+
+@router.api_route(
+    "/engagements/export",
+    methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"],
+    include_in_schema=False,
+)
+def export_other_methods() -> JSONResponse:
+    """405 with `Allow: GET, HEAD`: without this route, PATCH or DELETE of this path
+    would reach `/engagements/{engagement_id}` and answer 422 about an id."""
+    allowed = "GET, HEAD"
+    body = {
+        "code": "method_not_allowed",
+        "detail": text("method_not_allowed", "en", allowed=allowed),
+        "detail_de": text("method_not_allowed", "de", allowed=allowed),
+    }
+    return JSONResponse(body, status_code=405, headers={"Allow": allowed})
 
 
 def answer(

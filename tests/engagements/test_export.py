@@ -204,6 +204,14 @@ def test_too_many_rows_are_refused_not_cut(staff: Api, monkeypatch: pytest.Monke
     assert staff.get("/api/v1/engagements/export", params={"q": "nothing"}).status_code == 200
 
 
+def test_other_methods_are_a_405_not_an_engagement_id(staff: Api) -> None:
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        response = staff.client.request(method, "/api/v1/engagements/export", headers=staff.headers)
+        assert response.status_code == 405, (method, response.text)
+        assert response.headers["allow"] == "GET, HEAD"
+        assert response.json()["code"] == "method_not_allowed"
+
+
 def test_readers_only(client: Any, supervisor: Api) -> None:
     assert supervisor.get("/api/v1/engagements/export").status_code == 200
     assert client.get("/api/v1/engagements/export").status_code == 401
