@@ -67,4 +67,4 @@ def list_api_keys(principal: Admin, session: ReadSession) -> list[ApiKeyPublic]:
 def revoke_api_key(key_id: Id, principal: Admin, ctx: Ctx, session: WriteSession) -> None:
     """Revocation reaches every replica within the key cache's lifetime (10 s)."""
     if revoke_key(session, ctx.clock, key_id) is None:
-        raise NotFound(f"API key {key_id} not found")
+        raise NotFound("api_key_not_found", key=key_id)

@@ -49,7 +49,7 @@ class ApiKeyGate:
         try:
             scope[PRINCIPAL_SCOPE_KEY] = await authenticate(self.ctx, authorization_header(scope))
         except Unauthorized as exc:  # the same answer the route's dependency would give
-            await JSONResponse({"detail": exc.detail}, exc.status_code)(scope, receive, send)
+            await JSONResponse(exc.body(), exc.status_code)(scope, receive, send)
             return
         except DBAPIError as exc:  # outside the app's error handlers: answer as they would
             # without the statement: its parameter is the key's hash

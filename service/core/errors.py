@@ -27,6 +27,7 @@ import json
 import logging
 import string
 from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -96,6 +97,16 @@ def text(code: str, language: str, **params: Any) -> str:
     """A catalogue code's text in a language (German for an unknown language)."""
     texts = catalogue()["errors"][code]
     return fill(texts.get(language, texts["de"]), params)
+
+
+def date_de(day: date) -> str:
+    """A date as German texts write it: 10.03.2026."""
+    return day.strftime("%d.%m.%Y")
+
+
+def number_de(value: float) -> str:
+    """A number as German texts write it: 8,5 (no trailing zeros)."""
+    return f"{value:g}".replace(".", ",")
 
 
 class DomainError(Exception):

@@ -39,7 +39,7 @@ _INSERT_HISTORY = insert(HistoryEntry.__table__)  # type: ignore[attr-defined]
 def get(session: Session, engagement_id: int) -> Engagement:
     engagement = session.get(Engagement, engagement_id)
     if engagement is None:
-        raise NotFound(f"engagement {engagement_id} not found")
+        raise NotFound("engagement_not_found", engagement=engagement_id)
     return engagement
 
 
@@ -48,19 +48,22 @@ def definition(ctx: Context, engagement: Engagement) -> Process:
     return ctx.process_of(engagement.process, engagement.process_version)
 
 
+def stage_de(ctx: Context, engagement: Engagement) -> str:
+    """The engagement's stage in German, for error texts (service/core/errors.py)."""
+    return definition(ctx, engagement).stage(engagement.state).label("de")
+
+
 def chosen_process(ctx: Context, name: str | None, version: int | None) -> Process:
     """The process a new engagement gets: the named one (else the default), at the named
     version (else the latest); unknown ones are refused with what exists."""
     name = name or ctx.settings.default_process
     if not ctx.registry.knows(name):
-        raise Invalid(
-            f"process: unknown process {name!r}; known: {', '.join(ctx.registry.names())}"
-        )
+        raise Invalid("process_unknown", process=name, known=ctx.registry.names())
     if version is None:
         return ctx.registry.latest(name)
     if not ctx.registry.knows(name, version):
         known = ", ".join(str(p.version) for p in ctx.registry.versions(name))
-        raise Invalid(f"process_version: {name} has no version {version}; known: {known}")
+        raise Invalid("process_version_unknown", process=name, version=version, known=known)
     return ctx.registry.get(name, version)
 
 
@@ -69,13 +72,11 @@ def check_filter_names(ctx: Context, *, state: str | None, process: str | None) 
     say so (422) rather than answer an empty list. A stage of another process than the
     one filtered for simply matches nothing."""
     if process is not None and not ctx.registry.knows(process):
-        raise Invalid(
-            f"process: unknown process {process!r}; known: {', '.join(ctx.registry.names())}"
-        )
+        raise Invalid("process_unknown", process=process, known=ctx.registry.names())
     if state is not None:
         known = sorted({s for p in ctx.registry.all() for s in p.state_names})
         if state not in known:
-            raise Invalid(f"state: unknown stage {state!r}; known: {', '.join(known)}")
+            raise Invalid("state_unknown", state=state, known=known)
 
 
 def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement:
@@ -131,9 +132,10 @@ def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement
 def _check_version(engagement: Engagement, expected: int | None) -> None:
     if expected is not None and expected != engagement.version:
         raise Conflict(
-            f"expected_version {expected} is not current (current version: "
-            f"{engagement.version}); reload and retry",
-            current_version=engagement.version,
+            "stale_version",
+            expected_en=expected,
+            current=engagement.version,
+            extra={"current_version": engagement.version},
         )
 
 
@@ -160,7 +162,7 @@ def apply_versioned(
         {**values, "_id": engagement.id, "_version": engagement.version},
     )
     if result.rowcount != 1:
-        raise Conflict("the engagement was changed concurrently; reload and retry")
+        raise Conflict("changed_concurrently")
     for key, value in values.items():
         set_committed_value(engagement, key, value)
 
@@ -169,6 +171,50 @@ def fire(
     session: Session, ctx: Context, engagement_id: int, request: TransitionRequest, actor: str
 ) -> Engagement:
     return transition(session, ctx, engagement_id, request, actor)[0]
+
+
+def refusal_error(process: Process, state: str, trigger: str, refused: TriggerRefused) -> Conflict:
+    """A refused step as the API answers it: the engine's English reason and a German
+    one (the guards' own, or the stage's), the triggers allowed now and the failed
+    guards with their reasons."""
+    refusal = refused.refusal
+    extra = {
+        "allowed_triggers": refused.allowed,
+        "failed_guards": [
+            {"name": g.name, "reason_de": g.reason_de, "reason_en": g.reason_en}
+            for g in refusal.failed_guards
+        ],
+    }
+    step_de = process.step_label(trigger, "de")
+    if refusal.failed_guards:
+        reason_de = refusal.reason_in("de")
+        return Conflict(
+            "transition_refused",
+            reason_en=refusal.reason,
+            reason_de=reason_de,
+            step_de=step_de,
+            extra=extra,
+        )
+    if not refusal.wrong_state:  # a guard changed its mind between the check and the fire
+        return Conflict("transition_raced", reason_en=refusal.reason, step_de=step_de, extra=extra)
+    stage_de = process.stage(state).label("de")
+    if process.is_final(state):
+        return Conflict(
+            "transition_final",
+            reason_en=refusal.reason,
+            step_de=step_de,
+            stage_de=stage_de,
+            extra=extra,
+        )
+    sources = sorted({src for s in process.steps if s.trigger == trigger for src in s.source})
+    return Conflict(
+        "transition_wrong_state",
+        reason_en=refusal.reason,
+        step_de=step_de,
+        stage_de=stage_de,
+        sources_de=[process.stage(s).label("de") for s in sources if process.has_stage(s)],
+        extra=extra,
+    )
 
 
 def transition(
@@ -185,26 +231,20 @@ def transition(
         if any(request.trigger in p.triggers for p in ctx.registry.all()):
             # a step of another process (or version): a refusal in this engagement's terms
             raise Conflict(
-                f"'{request.trigger}' is not a step of {process.key}; its steps: {known}",
-                allowed_triggers=engine.allowed_triggers(facts),
+                "trigger_other_process",
+                trigger=request.trigger,
+                process=process.key,
+                known=known,
+                extra={"allowed_triggers": engine.allowed_triggers(facts)},
             )
-        raise Invalid(
-            f"unknown trigger '{request.trigger}'; known triggers of {process.key}: {known}"
-        )
+        raise Invalid("trigger_unknown", trigger=request.trigger, process=process.key, known=known)
     _check_version(engagement, request.expected_version)
     note_given = bool(request.note and request.note.strip())
     facts.named["note_given"] = 1 if note_given else 0  # workflows.definition.REQUEST_FACTS
     try:
         outcome = ctx.engine_of(process.name, process.version).fire(facts, request.trigger)
     except TriggerRefused as refused:
-        raise Conflict(
-            refused.refusal.reason,
-            allowed_triggers=refused.allowed,
-            failed_guards=[
-                {"name": g.name, "reason_de": g.reason_de, "reason_en": g.reason_en}
-                for g in refused.refusal.failed_guards
-            ],
-        ) from None
+        raise refusal_error(process, facts.state, request.trigger, refused) from None
     due = schedule.stage_due(process, outcome.to_state, now, engagement.federal_state, ctx.settings)
     values: dict[str, Any] = {
         "state": outcome.to_state,
@@ -250,7 +290,7 @@ def _funding_period(
         select(Grant).where(col(Grant.engagement_id) == engagement.id)
     ).scalar_one_or_none()
     if grant is None:  # the guard refuses this first; never a period from the click
-        raise Conflict("the grant notice must be recorded first (PUT …/grant)")
+        raise Conflict("grant_required")
     return schedule.funding_from_grant(grant.period_start, grant.period_end, ctx.settings)
 
 
@@ -288,8 +328,10 @@ def move_deadline(
     session: Session, ctx: Context, engagement_id: int, request: DeadlineRequest, actor: str
 ) -> Engagement:
     engagement = get(session, engagement_id)
-    if definition(ctx, engagement).is_final(engagement.state):
-        raise Conflict(f"the engagement is {engagement.state}; a final state has no deadline")
+    process = definition(ctx, engagement)
+    if process.is_final(engagement.state):
+        stage = process.stage(engagement.state).label("de")
+        raise Conflict("deadline_final", state_en=engagement.state, stage_de=stage)
     now = ctx.clock.now()
     wanted = from_client(request.due_at, ctx.settings.tz, "due_at")
     due = schedule.normalise_deadline(wanted, engagement.federal_state, ctx.settings)

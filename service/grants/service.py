@@ -57,7 +57,7 @@ def get_for(session: Session, engagement_id: int) -> Grant:
     get(session, engagement_id)
     grant = grant_of(session, engagement_id)
     if grant is None:
-        raise NotFound(f"engagement {engagement_id} has no grant notice recorded")
+        raise NotFound("grant_not_found", engagement=engagement_id)
     return grant
 
 
@@ -85,12 +85,12 @@ def check_minimum(engagement: Engagement, amount: float) -> None:
         return
     minimum = rules.min_grant_eur
     raise Invalid(
-        f"grant_amount: {amount:,.2f} € is below the minimum grant of {minimum:,.0f} € "
-        f"under the Kommunalrichtlinie {rules.version}",
-        detail_de=(
-            f"Zuwendung: {euro_de(amount)} liegt unter der Mindestzuwendung von "
-            f"{euro_de(minimum)} nach der Kommunalrichtlinie {rules.version}"
-        ),
+        "grant_below_minimum",
+        amount_en=amount,
+        minimum_en=minimum,
+        amount_de=euro_de(amount),
+        minimum_de=euro_de(minimum),
+        krl=rules.version,
     )
 
 
@@ -103,16 +103,10 @@ def put(session: Session, ctx: Context, engagement_id: int, data: GrantPut, acto
     engagement = get(session, engagement_id)
     process = definition(ctx, engagement)
     if process.is_final(engagement.state):
-        raise Conflict(
-            f"the engagement is {engagement.state}; a final engagement's grant notice "
-            "cannot be changed"
-        )
+        stage = process.stage(engagement.state).label("de")
+        raise Conflict("grant_final", state_en=engagement.state, stage_de=stage)
     if not takes_period_from_grant(ctx, engagement):
-        raise Conflict(
-            f"{process.key} takes no grant notice: its funding period runs from approve "
-            f"(FOKUS_FUNDING_PERIOD_MONTHS); migrate the engagement to a version that "
-            "records the notice first"
-        )
+        raise Conflict("grant_not_taken", process=process.key)
     check_minimum(engagement, data.grant_amount)
     now = ctx.clock.now()
     grant = grant_of(session, engagement_id)
@@ -126,11 +120,7 @@ def put(session: Session, ctx: Context, engagement_id: int, data: GrantPut, acto
         if not changed:
             return grant  # the same notice again: nothing to record
         if data.reason is None:
-            raise Invalid(
-                "reason: required to change a recorded grant notice (say why, e.g. "
-                "'Bewilligungszeitraum verlängert bis 30.11.2027')",
-                detail_de="Grund: eine Änderung des Zuwendungsbescheids braucht eine Begründung",
-            )
+            raise Invalid("grant_change_reason")
         note = (
             f"Zuwendungsbescheid geändert: {data.reason} ("
             + "; ".join(

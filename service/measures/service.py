@@ -45,7 +45,7 @@ def list_for(session: Session, engagement_id: int) -> list[Measure]:
 def change(session: Session, ctx: Context, measure_id: int, data: MeasureUpdate) -> Measure:
     measure = session.get(Measure, measure_id)
     if measure is None:
-        raise NotFound(f"measure {measure_id} not found")
+        raise NotFound("measure_not_found", measure=measure_id)
     now = ctx.clock.now()
     if data.status is not None:
         measure.status = data.status.value

@@ -63,7 +63,7 @@ def erase(session: Session, participant_id: int) -> None:
     the address and text of mail already sent (the delivery record stays, without them)."""
     participant = session.get(Participant, participant_id)
     if participant is None:
-        raise NotFound(f"participant {participant_id} not found")
+        raise NotFound("participant_not_found", participant=participant_id)
     workshops.forget_participant(session, participant_id)
     outbox.forget_recipient(session, participant_id)
     session.delete(participant)

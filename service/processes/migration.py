@@ -49,11 +49,13 @@ def plan(
     is a warning; one to a stage the new version does not have refuses the engagements
     in that stage, with the reason."""
     if not ctx.registry.knows(name):
-        raise NotFound(f"unknown process {name!r}; known: {', '.join(ctx.registry.names())}")
+        raise NotFound("migration_process_unknown", process=name, known=ctx.registry.names())
     for label, version in (("from_version", from_version), ("to_version", to_version)):
         if not ctx.registry.knows(name, version):
             known = ", ".join(str(p.version) for p in ctx.registry.versions(name))
-            raise NotFound(f"{label}: {name} has no version {version}; known: {known}")
+            raise NotFound(
+                "migration_version_unknown", field=label, process=name, version=version, known=known
+            )
     source = ctx.registry.get(name, from_version)
     target = ctx.registry.get(name, to_version)
     warnings = [

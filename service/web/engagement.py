@@ -285,9 +285,10 @@ def refuse_if_final(request: Request, eid: int) -> None:
             return
         process = engagements.definition(ctx, engagement)
         if process.is_final(engagement.state):
-            lang = i18n.language(request)
-            stage = process.stage(engagement.state).label(lang)
-            raise Conflict(i18n.STRINGS[lang]["eg_final_refused"].format(stage=stage))
+            stage = process.stage(engagement.state)
+            raise Conflict(
+                "engagement_final_form", stage_de=stage.label("de"), stage_en=stage.label("en")
+            )
 
 
 def _refused(

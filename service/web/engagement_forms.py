@@ -62,8 +62,9 @@ def _refuse_without_reason(ctx: Context, eid: int, trigger: str, lang: str) -> N
         process = engagements.definition(ctx, engagement)
         for step in process.steps_from(engagement.state):
             if step.trigger == trigger and ends_the_case(process, step):
-                label = step.label(lang)
-                raise Conflict(i18n.STRINGS[lang]["eg_reason_missing"].format(step=label))
+                raise Conflict(
+                    "step_reason_missing", step_de=step.label("de"), step_en=step.label("en")
+                )
 
 
 @form_route(router, "/deadline", anchor="details")
@@ -75,8 +76,9 @@ def deadline(session: Session, ctx: Context, eid: int, actor: str, form: dict[st
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        message = "field required" if not raw else "not a date"
-        raise Invalid("due_date: " + message) from None
+        if not raw:
+            raise Invalid("due_date_missing") from None
+        raise Invalid("due_date_invalid", value=raw[:40]) from None
     request = validate(
         DeadlineRequest,
         {

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from service.auth.deps import Ctx, Reader, Writer
 from service.core.context import Context
 from service.core.errors import Conflict
+from service.core.input_errors import label
 from service.core.timeutil import from_client
 from service.core.validation import Id
 from service.http.deps import ReadSession, WriteSession
@@ -100,10 +101,16 @@ def _check_one_end(
     if ends < starts:
         (field,) = sent
         other = "ends_at" if field == "starts_at" else "starts_at"
-        stored = getattr(workshop, other).astimezone(ctx.settings.tz).isoformat()
+        local = getattr(workshop, other).astimezone(ctx.settings.tz)
+        stored = local.isoformat()
         raise Conflict(
-            f"{field} would put the end before the start ({other} is {stored});"
-            " send both times to move the workshop"
+            "workshop_move_one_time",
+            field_en=field,
+            other_en=other,
+            stored_en=stored,
+            field_de=label(field, "de"),
+            other_de=label(other, "de"),
+            stored_de=local.strftime("%d.%m.%Y %H:%M"),
         )
 
 

@@ -55,14 +55,14 @@ def when(starts_at: datetime, ends_at: datetime, language: str) -> tuple[str, st
 def _workshop(session: Session, workshop_id: int) -> Workshop:
     workshop = session.get(Workshop, workshop_id)
     if workshop is None:
-        raise NotFound(f"workshop {workshop_id} not found")
+        raise NotFound("workshop_not_found", workshop=workshop_id)
     return workshop
 
 
 def _engagement(session: Session, workshop: Workshop) -> Engagement:
     engagement = session.get(Engagement, workshop.engagement_id)
     if engagement is None:  # pragma: no cover - the foreign key prevents it
-        raise NotFound(f"engagement {workshop.engagement_id} not found")
+        raise NotFound("engagement_not_found", engagement=workshop.engagement_id)
     return engagement
 
 
@@ -159,11 +159,9 @@ def invite(
         found = {p.id for p in participants}
         missing = [pid for pid in sorted(set(participant_ids)) if pid not in found]
         if missing:  # well-formed ids that name no participant here: not found (404)
-            raise NotFound(
-                f"participant_ids: {', '.join(map(str, missing))} "
-                f"{'is not a participant' if len(missing) == 1 else 'are not participants'}"
-                f" of engagement {engagement.id}"
-            )
+            if len(missing) == 1:
+                raise NotFound("participant_ids_one", ids=missing, engagement=engagement.id)
+            raise NotFound("participant_ids_many", ids=missing, engagement=engagement.id)
     invited = set(
         session.execute(
             select(col(Invitation.participant_id)).where(col(Invitation.workshop_id) == workshop.id)
@@ -232,11 +230,11 @@ def reschedule(
     """See the module docstring. `changes` holds validated values (times aware, UTC)."""
     workshop = _workshop(session, workshop_id)
     if workshop.cancelled_at is not None:
-        raise Conflict(f"workshop {workshop_id} is cancelled and cannot be changed")
+        raise Conflict("workshop_cancelled_change", workshop_en=workshop_id)
     allowed = {"title", "starts_at", "ends_at", "location"}
     unknown = set(changes) - allowed
     if unknown:
-        raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
+        raise Invalid("workshop_fields_unchangeable", fields=sorted(unknown))
     starts = changes.get("starts_at", workshop.starts_at)
     ends = changes.get("ends_at", workshop.ends_at)
     if ends < starts:

@@ -43,7 +43,7 @@ def create(session: Session, ctx: Context, engagement_id: int, data: WorkshopCre
 def get(session: Session, workshop_id: int) -> Workshop:
     workshop = session.get(Workshop, workshop_id)
     if workshop is None:
-        raise NotFound(f"workshop {workshop_id} not found")
+        raise NotFound("workshop_not_found", workshop=workshop_id)
     return workshop
 
 

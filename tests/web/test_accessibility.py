@@ -70,3 +70,48 @@ def test_axe_finds_a_serious_violation(browser: Any) -> None:
     assert {"image-alt", "label", "color-contrast"} <= {
         v["id"] for v in found if v["impact"] in BLOCKING
     }
+
+
+FOCUS_SHOWN = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+  return {tag: el.tagName.toLowerCase(), id: el.id, text: (el.innerText || el.value || '')
+    .slice(0, 40), shown: outline || style.boxShadow !== 'none'};
+}"""
+
+
+def _tab_to(page: Any, selector: str, limit: int = 400) -> None:
+    """Presses Tab until `selector` has the focus, as someone without a mouse would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reachable with Tab")
+
+
+def test_the_engagement_page_works_with_the_keyboard_alone(tab: Tab) -> None:
+    """Skip link first, a visible focus on every stop, and a participant added with
+    Tab, typing and Enter only."""
+    eid = tab.site.engagements["spare"]
+    tab.open(f"/engagements/{eid}")
+    page = tab.last
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert page.locator("a.skip").bounding_box()["x"] >= 0  # visible once focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    hidden = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUS_SHOWN)
+        if not stop["shown"] and stop["tag"] != "body":  # body: past the last stop
+            hidden.append(stop)
+    assert hidden == [], f"focus not visible on: {hidden}"
+    _tab_to(page, "#p-name")
+    page.keyboard.type("Karl Tastatur")
+    _tab_to(page, "#p-email")
+    page.keyboard.type("karl.tastatur@example.org")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Karl Tastatur" in page.locator("#participants").inner_text()
