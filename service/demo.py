@@ -13,7 +13,7 @@ from sqlmodel import Session
 from service.consulting import service as consulting
 from service.consulting.schemas import ConsultingDayCreate
 from service.core.context import Context
-from service.engagements import schedule
+from service.engagements import schedule, search
 from service.engagements import service as engagements
 from service.engagements.models import Engagement
 from service.engagements.schemas import EngagementCreate, TransitionRequest
@@ -259,5 +259,7 @@ def load_bulk(ctx: Context, count: int, *, seed: int = 7, batch: int = 5_000) ->
         with ctx.db.write() as session:
             # Core, not the ORM bulk path: that splits rows into one INSERT per None pattern
             session.connection().execute(insert(table), rows)
+            # file numbers need the ids: this batch's, with their search columns
+            search.fill(session.connection(), settings.tz)
         done += len(rows)
     return f"bulk: {count} engagements inserted"

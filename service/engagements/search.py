@@ -13,7 +13,8 @@ before "Referent 10"), folded like the search.
 
 Both columns are derived, never edited: `derived()` computes them from the fields they
 come from. service.engagements.service writes them on create and on every change of
-those fields; migration 0006 backfilled existing rows with the same rules.
+those fields; `fill()` writes them (and the file number) for rows inserted without them:
+migration 0006's existing rows, `fokus demo --engagements N`'s bulk rows.
 
 The file number (Aktenzeichen) tells engagements with the same name apart without a
 counter of its own: the process's prefix, the year of creation (local time) and the id,
@@ -25,7 +26,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
 
 # prefixes of the programme's processes; any other process uses its name's initials
 PREFIXES = {"fokusberatung": "FB", "klimaschutzmanagement": "KSM"}
@@ -103,3 +108,61 @@ def derived(
         "search_text": search_text(municipality, contact_name, file_number),
         "owner_key": owner_key(owner),
     }
+
+
+# the columns fill() reads and writes, named here rather than taken from the model, so
+# migration 0006 can run it against the table as it was then
+_TABLE = sa.table(
+    "engagements",
+    sa.column("id", sa.Integer),
+    sa.column("process", sa.String),
+    sa.column("created_at", sa.DateTime),
+    sa.column("municipality", sa.String),
+    sa.column("contact_name", sa.String),
+    sa.column("owner", sa.String),
+    sa.column("file_number", sa.String),
+    sa.column("search_text", sa.String),
+    sa.column("owner_key", sa.String),
+)
+
+
+def fill(connection: sa.Connection, tz: ZoneInfo, batch: int = 2_000) -> int:
+    """File number, search text and owner key for every row that has no file number yet,
+    `batch` rows per SELECT and one executemany UPDATE each; returns how many."""
+    t = _TABLE
+    update = (
+        t.update()
+        .where(t.c.id == sa.bindparam("_id"))
+        .values(
+            file_number=sa.bindparam("file_number"),
+            search_text=sa.bindparam("search_text"),
+            owner_key=sa.bindparam("owner_key"),
+        )
+    )
+    last, done = 0, 0
+    while True:
+        rows = connection.execute(
+            sa.select(
+                t.c.id, t.c.process, t.c.created_at, t.c.municipality, t.c.contact_name, t.c.owner
+            )
+            .where(t.c.file_number.is_(None), t.c.id > last)
+            .order_by(t.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return done
+        values = []
+        for row in rows:
+            created = row.created_at
+            if created.tzinfo is None:  # SQLite gives the stored UTC time without offset
+                created = created.replace(tzinfo=UTC)
+            number = file_number(row.process, created.astimezone(tz).year, row.id)
+            values.append(
+                {
+                    "_id": row.id,
+                    "file_number": number,
+                    **derived(row.municipality, row.contact_name, row.owner, number),
+                }
+            )
+        connection.execute(update, values)
+        last, done = rows[-1].id, done + len(rows)

@@ -16,6 +16,7 @@ from sqlmodel import col
 from service.core.context import Context
 from service.core.db import Database
 from service.core.migrate import alembic_config, upgrade
+from service.demo import load_bulk
 from service.engagements import search
 from service.engagements.models import Engagement
 from tests.support import Api
@@ -181,3 +182,18 @@ def test_the_stored_search_text_has_both_folded_forms(ctx: Context, staff: Api) 
         ).scalar_one()
     assert stored.startswith("bad apfelsheim ")
     assert search.SEPARATOR + "bad aepfelsheim " in stored
+
+
+def test_bulk_rows_of_the_demo_get_file_numbers_and_are_found(ctx: Context, staff: Api) -> None:
+    """`fokus demo --engagements N` inserts rows in bulk: each batch gets its file
+    numbers and search columns in the same transaction (search.fill)."""
+    load_bulk(ctx, 7, batch=3)
+    rows = staff.ok(staff.get("/api/v1/engagements", params={"limit": 500}))["items"]
+    assert len(rows) == 7
+    for r in rows:  # created up to 200 days back: the year of its creation, local time
+        assert r["file_number"] == f"FB-{r['created_at'][:4]}-{r['id']:04d}"
+    found = staff.ok(staff.get("/api/v1/engagements", params={"q": "BULKGEMEINDE 5"}))
+    assert [i["municipality"] for i in found["items"]] == ["Bulkgemeinde 5"]
+    by_owner = staff.ok(staff.get("/api/v1/engagements", params={"sort": "owner", "limit": 500}))
+    keys = [search.natural(i["owner"]) for i in by_owner["items"]]
+    assert keys == sorted(keys)

@@ -15,7 +15,6 @@ Create Date: 2026-12-01 18:00:00
 
 import os
 from collections.abc import Sequence
-from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -28,67 +27,6 @@ revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-_BATCH = 2_000
-
-
-def _backfill() -> None:
-    """Every existing row, in batches of `_BATCH` (one executemany each)."""
-    bind = op.get_bind()
-    tz = ZoneInfo(os.environ.get("FOKUS_TIMEZONE") or "Europe/Berlin")
-    table = sa.table(
-        "engagements",
-        sa.column("id", sa.Integer),
-        sa.column("process", sa.String),
-        sa.column("created_at", sa.DateTime),
-        sa.column("municipality", sa.String),
-        sa.column("contact_name", sa.String),
-        sa.column("owner", sa.String),
-        sa.column("file_number", sa.String),
-        sa.column("search_text", sa.String),
-        sa.column("owner_key", sa.String),
-    )
-    update = (
-        table.update()
-        .where(table.c.id == sa.bindparam("_id"))
-        .values(
-            file_number=sa.bindparam("file_number"),
-            search_text=sa.bindparam("search_text"),
-            owner_key=sa.bindparam("owner_key"),
-        )
-    )
-    last = 0
-    while True:
-        rows = bind.execute(
-            sa.select(
-                table.c.id,
-                table.c.process,
-                table.c.created_at,
-                table.c.municipality,
-                table.c.contact_name,
-                table.c.owner,
-            )
-            .where(table.c.id > last)
-            .order_by(table.c.id)
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            return
-        values = []
-        for row in rows:
-            created = row.created_at
-            if created.tzinfo is None:  # SQLite returns the stored UTC time without offset
-                created = created.replace(tzinfo=UTC)
-            number = search.file_number(row.process, created.astimezone(tz).year, row.id)
-            values.append(
-                {
-                    "_id": row.id,
-                    "file_number": number,
-                    **search.derived(row.municipality, row.contact_name, row.owner, number),
-                }
-            )
-        bind.execute(update, values)
-        last = rows[-1].id
 
 
 def upgrade() -> None:
@@ -110,7 +48,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("owner_key", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True)
         )
-    _backfill()
+    # every existing row, by the rules the application writes new ones by
+    search.fill(op.get_bind(), ZoneInfo(os.environ.get("FOKUS_TIMEZONE") or "Europe/Berlin"))
     with op.batch_alter_table("engagements", schema=None) as batch_op:
         batch_op.create_index("ix_engagements_file_number", ["file_number"], unique=True)
         batch_op.create_index("ix_engagements_owner_key", ["owner_key"], unique=False)
