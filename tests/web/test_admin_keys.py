@@ -5,11 +5,18 @@ working), and nobody else may."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.support import Api
-from tests.web.conftest import csrf_of, form, login
+from tests.support import Api, LiveServer
+from tests.web.conftest import csrf_of, form, key_of, login
+from tests.web.pages.site import browser
+
+__all__ = ["browser"]  # the module fixture the browser test uses
 
 _SECRET = re.compile(r'id="secret"[^>]* value="(fok_[^"]+)"')
 
@@ -70,11 +77,8 @@ def test_a_refused_name_is_said_in_german_and_kept(client: TestClient, admin: Ap
 
 
 def test_revoking_a_key_ends_its_dashboard_session(
-    client: TestClient, admin: Api, staff: Api, app: object
+    client: TestClient, admin: Api, staff: Api, app: FastAPI
 ) -> None:
-    from fastapi import FastAPI
-
-    assert isinstance(app, FastAPI)
     with TestClient(app) as other:
         login(other, staff)
         assert other.get("/", follow_redirects=False).status_code == 200
@@ -109,3 +113,43 @@ def test_csrf_and_odd_ids(client: TestClient, admin: Api) -> None:
     for path in ("999999", "abc", "0", str(2**63)):
         assert client.get(f"/admin/keys/{path}/revoke").status_code == 404
         assert form(client, f"/admin/keys/{path}/revoke", csrf).status_code == 404
+
+
+@pytest.fixture
+def live(app: FastAPI) -> Iterator[LiveServer]:
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.sqlite_only
+def test_in_the_browser_copy_then_revoke(browser: Any, live: LiveServer, admin: Api) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
+    page = context.new_page()
+    page.goto(live.url + "/login")
+    page.fill("#api_key", key_of(admin))
+    page.press("#api_key", "Enter")
+    page.wait_for_url(live.url + "/")
+    page.get_by_role("link", name="Schlüssel", exact=True).click()
+    page.get_by_label("Name der Person oder des Programms").fill("Jonas Becker")
+    page.get_by_label("Rolle").select_option("supervisor")
+    page.get_by_role("button", name="Schlüssel anlegen").click()
+    secret = page.locator("#secret").input_value()
+    assert secret.startswith("fok_")
+    page.get_by_role("button", name="Schlüssel kopieren").click()
+    page.get_by_role("button", name="Kopiert").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == secret
+    assert Api(admin.client, secret).get("/api/v1/engagements").status_code == 200
+
+    page.goto(live.url + "/admin/keys")  # the list: the secret is not shown again
+    assert secret not in page.content()
+    row = page.locator("tr", has_text="Jonas Becker")
+    row.get_by_role("link", name="Widerrufen").click()
+    page.get_by_role("button", name="Ja, widerrufen").click()
+    page.wait_for_url(re.compile(r"msg=revoked"))
+    assert "Schlüssel widerrufen." in page.get_by_role("status").inner_text()
+    assert "widerrufen am" in page.locator("tr", has_text="Jonas Becker").inner_text()
+    assert Api(admin.client, secret).get("/api/v1/engagements").status_code == 401
+    context.close()
