@@ -24,6 +24,7 @@ from service.auth.keys import Role, create_key, list_keys, revoke_key
 from service.auth.models import ApiKey
 from service.core.errors import Forbidden, NotFound
 from service.web import i18n
+from service.web import session as websession
 from service.web.common import PageRoute, check_post, ctx_of, error_page, render, signed_in
 from service.web.inputs import path_id, read_form
 
@@ -122,12 +123,27 @@ def confirm_revoke(request: Request, key_id: str) -> Response:
     if refused is not None:
         return refused
     number = path_id(key_id)
-    with ctx_of(request).db.read() as session:
+    ctx = ctx_of(request)
+    with ctx.db.read() as session:
         row = session.get(ApiKey, number)
         if row is None:
             raise NotFound("not_found")
         key = _row(request, row)
-    return render(request, "admin_keys_revoke.html", {"key": key})
+        admins_left = sum(
+            1
+            for other in list_keys(session)
+            if other.role == Role.admin and other.revoked_at is None and other.id != number
+        )
+    return render(
+        request,
+        "admin_keys_revoke.html",
+        {
+            "key": key,
+            # what revoking it would also do: end this session, or leave no admin
+            "own": websession.key_id_of(ctx, websession.load(request)) == number,
+            "last_admin": key["role"] == Role.admin and not key["revoked"] and admins_left == 0,
+        },
+    )
 
 
 @router.post("/admin/keys/{key_id}/revoke")

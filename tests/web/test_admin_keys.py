@@ -153,3 +153,18 @@ def test_in_the_browser_copy_then_revoke(browser: Any, live: LiveServer, admin: 
     assert "widerrufen am" in page.locator("tr", has_text="Jonas Becker").inner_text()
     assert Api(admin.client, secret).get("/api/v1/engagements").status_code == 401
     context.close()
+
+
+def test_revoking_ones_own_or_the_last_admin_key_warns_first(
+    client: TestClient, admin: Api, staff: Api
+) -> None:
+    login(client, admin)
+    keys = {k["name"]: k["id"] for k in admin.ok(admin.get("/api/v1/api-keys"))}
+    own = client.get(f"/admin/keys/{keys['Adam Admin']}/revoke").text
+    assert "mit dem Sie gerade angemeldet sind" in own
+    assert "letzte gültige Schlüssel mit der Rolle Administration" in own
+    other = client.get(f"/admin/keys/{keys['Lena Vogel']}/revoke").text
+    assert 'id="own-key"' not in other and 'id="last-admin"' not in other
+    admin.ok(admin.post("/api/v1/api-keys", json={"name": "Eva Admin", "role": "admin"}), 201)
+    own = client.get(f"/admin/keys/{keys['Adam Admin']}/revoke").text
+    assert 'id="own-key"' in own and 'id="last-admin"' not in own
