@@ -173,6 +173,7 @@ class _Demo:
                 self.ctx,
                 eid,
                 ParticipantCreate(name=who, email=email, organisation=org),
+                self.actor,
             )
 
     def workshop(self, eid: int, *, days_ago: int) -> None:
@@ -186,7 +187,7 @@ class _Demo:
                 "location": "Rathaus, Sitzungssaal",
             }
         )
-        workshops.create(self.session, self.ctx, eid, data)
+        workshops.create(self.session, self.ctx, eid, data, self.actor)
 
     def consulting(self, eid: int, *, days_ago: int, days: float, mode: str) -> None:
         data = ConsultingDayCreate.model_validate(
@@ -202,7 +203,7 @@ class _Demo:
 
     def measure(self, eid: int, title: str, area: str) -> None:
         data = MeasureCreate.model_validate({"title": title, "action_area": area})
-        measures.create(self.session, self.ctx, eid, data)
+        measures.create(self.session, self.ctx, eid, data, self.actor)
 
 
 def load_bulk(ctx: Context, count: int, *, seed: int = 7, batch: int = 5_000) -> str:

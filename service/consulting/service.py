@@ -15,8 +15,9 @@ from service.consulting.models import ConsultingDay
 from service.consulting.schemas import ConsultingDayCreate, ConsultingDayPublic, ConsultingLedger
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, date_de, number_de
+from service.engagements import history
 from service.engagements.models import Engagement
-from service.engagements.service import definition, note_in_history, stage_de
+from service.engagements.service import definition, stage_de
 from service.engagements.service import get as get_engagement
 from service.grants.models import Grant
 from workflows.programme import CONSULTING_BUDGET_DAYS, RULES
@@ -102,16 +103,11 @@ def add(
         created_at=now,
     )
     session.add(day)
-    note_in_history(
-        session,
-        engagement,
-        "change",
-        actor,
-        f"consulting days: {data.days:g} on {data.date.isoformat()} "
-        f"({data.mode.value}, {data.consultant})",
-        now,
-    )
     session.flush()
+    details = {k: getattr(data, k) for k in ("days", "date", "mode", "consultant")}
+    history.record_change(
+        session, engagement_id, "consulting_day", "added", actor, details, at=now, subject_id=day.id
+    )
     return day
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from service.auth.deps import Ctx, Reader, Writer
 from service.core.validation import LINE_PATTERN, Flag, Id
-from service.engagements import commands, follow_up, presenters, service
+from service.engagements import commands, follow_up, history, presenters, service
 from service.engagements.filters import MAX_DUE_WITHIN, EngagementFilters
 from service.engagements.schemas import (
     DeadlineRequest,
@@ -184,9 +184,16 @@ async def fire_transition(
     responses=errors(404, 422),
 )
 def engagement_history(
-    engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
+    engagement_id: Id,
+    principal: Reader,
+    ctx: Ctx,
+    session: ReadSession,
+    kind: Annotated[
+        Literal["transition", "change"] | None,
+        Query(description="Only stage changes (`transition`) or only the other changes."),
+    ] = None,
 ) -> list[HistoryPublic]:
-    return presenters.history(service.history(session, engagement_id), ctx.settings.tz)
+    return history.public(session, ctx, engagement_id, kind)
 
 
 @router.patch(

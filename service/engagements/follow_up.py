@@ -9,9 +9,10 @@ from sqlmodel import Session, col, select
 from service.core import input_errors
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid
+from service.engagements import history
 from service.engagements.models import Engagement
 from service.engagements.schemas import EngagementCreate, FollowUpRequest
-from service.engagements.service import create, get, note_in_history, stage_de
+from service.engagements.service import create, get, stage_de
 from service.measures.models import Measure
 from service.participants.models import Participant
 
@@ -110,21 +111,12 @@ def follow_up(
             )
         )
     session.flush()
-    note_in_history(
-        session,
-        successor,
-        "follow_up",
-        actor,
-        f"follow-up of {predecessor.process} engagement {predecessor.id}",
-        now,
-    )
-    note_in_history(
-        session,
-        predecessor,
-        "follow_up",
-        actor,
-        f"followed up by {successor.process} engagement {successor.id}",
-        now,
-    )
+    for this, other, direction in (
+        (successor, predecessor, "predecessor"),
+        (predecessor, successor, "successor"),
+    ):
+        assert this.id is not None  # flushed above
+        details = {"direction": direction, "process": other.process, "engagement_id": other.id}
+        history.record_change(session, this.id, "engagement", "follow_up", actor, details, at=now)
     session.flush()
     return successor

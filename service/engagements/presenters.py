@@ -27,10 +27,9 @@ from service.core.context import Context
 from service.core.timeutil import to_client
 from service.core.translations import language
 from service.engagements.facts import load_facts, load_one
-from service.engagements.models import Engagement, HistoryEntry
+from service.engagements.models import Engagement
 from service.engagements.schemas import (
     EngagementPublic,
-    HistoryPublic,
     MilestonePublic,
     OverdueItem,
 )
@@ -229,16 +228,6 @@ def public(session: Session, ctx: Context, engagements: list[Engagement]) -> lis
         to_public(e, facts[e.id], ctx, now, grants.get(e.id))  # type: ignore[index,arg-type]
         for e in engagements
     ]
-
-
-def history(entries: Iterable[HistoryEntry], tz: ZoneInfo) -> list[HistoryPublic]:
-    """History entries in their order, each at its local time."""
-    items = []
-    for entry in entries:
-        item = HistoryPublic.model_validate(entry, from_attributes=True)
-        item.at = item.at.astimezone(tz)
-        items.append(item)
-    return items
 
 
 def overdue_item(engagement: Engagement, now: datetime, tz: ZoneInfo) -> OverdueItem:

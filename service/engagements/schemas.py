@@ -242,12 +242,22 @@ class EngagementPage(BaseModel):
 
 
 class HistoryPublic(BaseModel):
-    kind: str
+    """One entry of the history (engagements.history): `kind` transition (a stage change,
+    a move to another process version) or change (everything else); what changed as data
+    (`subject`, `subject_id`, `action`, `details`) and in words (`summary_de`, `summary_en`)."""
+
+    kind: Literal["transition", "change"]
+    subject: str = "engagement"
+    subject_id: int | None = None
+    action: str = "changed"
     from_state: str | None
     to_state: str | None
     trigger: str | None
     actor: str
     note: str | None
+    details: dict[str, Any] | None = None
+    summary_de: str
+    summary_en: str
     at: datetime
 
 

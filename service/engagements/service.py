@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
 from service.core.timeutil import from_client
-from service.engagements import eligibility, presenters, schedule, search
+from service.engagements import eligibility, history, presenters, schedule, search
 from service.engagements.facts import load_one
 from service.engagements.filters import EngagementFilters, order_by
 from service.engagements.models import Engagement, HistoryEntry
@@ -269,6 +269,7 @@ def transition(
             actor=actor,
             note=request.note or None,
             at=now,
+            action="transition",
         ),
     )
     queue_stage_notices(session, ctx, engagement, process, outcome, request.note)
@@ -306,10 +307,7 @@ def change(
             if value != getattr(engagement, field):
                 changes[field] = value
     if changes:
-        note = "; ".join(
-            f"{field}: {getattr(engagement, field)!s} → {value!s}"
-            for field, value in changes.items()
-        )
+        details = {"fields": history.fields_changed(engagement.model_dump(), changes)}
         derived = search.derived(
             changes.get("municipality", engagement.municipality),
             changes.get("contact_name", engagement.contact_name),
@@ -318,7 +316,9 @@ def change(
         )
         values = {**changes, **derived, "updated_at": now}
         apply_versioned(session, engagement, request.expected_version, values)
-        note_in_history(session, engagement, "update", actor, note, now)
+        history.record_change(
+            session, engagement_id, "engagement", "changed", actor, details, at=now
+        )
     else:
         _check_version(engagement, request.expected_version)
     return engagement
@@ -341,41 +341,11 @@ def move_deadline(
         **schedule.deadline_fields(due, engagement.federal_state, ctx.settings, now),
     }
     apply_versioned(session, engagement, request.expected_version, values)
-    tz = ctx.settings.tz
-    old_text = old.astimezone(tz).isoformat() if old else "none"
-    note = f"{request.reason} (deadline {old_text} → {due.astimezone(tz).isoformat()})"
-    note_in_history(session, engagement, "deadline", actor, note, now)
-    return engagement
-
-
-def note_in_history(
-    session: Session, engagement: Engagement, kind: str, actor: str, note: str, at: datetime
-) -> None:
-    """A change that is not a transition (owner, deadline, grant, a record, consulting
-    days, …): the engagement stays in its stage; the note says what changed."""
-    session.add(
-        HistoryEntry(
-            engagement_id=engagement.id,  # type: ignore[arg-type]
-            kind=kind,
-            from_state=engagement.state,
-            to_state=engagement.state,
-            trigger=None,
-            actor=actor,
-            note=note,
-            at=at,
-        )
+    details = {"fields": history.fields_changed({"stage_due_at": old}, {"stage_due_at": due})}
+    history.record_change(
+        session, engagement_id, "engagement", "deadline", actor, details, request.reason, at=now
     )
-
-
-def history(session: Session, engagement_id: int) -> list[HistoryEntry]:
-    """The engagement's history, oldest first (presenters.history shows it)."""
-    get(session, engagement_id)
-    rows = session.execute(
-        select(HistoryEntry)
-        .where(HistoryEntry.engagement_id == engagement_id)  # type: ignore[arg-type]
-        .order_by(HistoryEntry.at, HistoryEntry.id)  # type: ignore[arg-type]
-    ).scalars()
-    return list(rows)
+    return engagement
 
 
 def list_page(

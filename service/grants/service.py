@@ -10,7 +10,6 @@ once approved, on every change of its period here.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -18,9 +17,9 @@ from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
-from service.engagements import schedule
+from service.engagements import history, schedule
 from service.engagements.models import Engagement
-from service.engagements.service import apply_versioned, definition, get, note_in_history
+from service.engagements.service import apply_versioned, definition, get
 from service.grants.models import Grant
 from service.grants.schemas import GrantPut
 from service.milestones import service as milestones
@@ -35,16 +34,6 @@ FIELDS = (
     "grant_amount",
     "funding_rate_percent",
 )
-LABELS_DE = {
-    "funding_reference": "Förderkennzeichen",
-    "notice_date": "Bescheiddatum",
-    "period_start": "Beginn des Bewilligungszeitraums",
-    "period_end": "Ende des Bewilligungszeitraums",
-    "eligible_costs": "zuwendungsfähige Ausgaben",
-    "grant_amount": "Zuwendung",
-    "funding_rate_percent": "Förderquote",
-}
-NOTE_MAX = 4000
 
 
 def grant_of(session: Session, engagement_id: int) -> Grant | None:
@@ -65,16 +54,6 @@ def euro_de(amount: float) -> str:
     """10000.5 → "10.000,50 €"."""
     text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
     return f"{text} €"
-
-
-def _shown(field: str, value: Any) -> str:
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    if field in ("eligible_costs", "grant_amount"):
-        return euro_de(float(value))
-    if field == "funding_rate_percent":
-        return f"{float(value):g} %".replace(".", ",")
-    return str(value)
 
 
 def check_minimum(engagement: Engagement, amount: float) -> None:
@@ -112,23 +91,14 @@ def put(session: Session, ctx: Context, engagement_id: int, data: GrantPut, acto
     grant = grant_of(session, engagement_id)
     new = {f: getattr(data, f) for f in FIELDS}
     if grant is None:
-        note = "Zuwendungsbescheid erfasst: " + "; ".join(
-            f"{LABELS_DE[f]} {_shown(f, v)}" for f, v in new.items()
-        )
+        action, fields = "added", history.fields_changed({}, new)
     else:
         changed = {f: v for f, v in new.items() if getattr(grant, f) != v}
         if not changed:
             return grant  # the same notice again: nothing to record
         if data.reason is None:
             raise Invalid("grant_change_reason")
-        note = (
-            f"Zuwendungsbescheid geändert: {data.reason} ("
-            + "; ".join(
-                f"{LABELS_DE[f]} {_shown(f, getattr(grant, f))} → {_shown(f, v)}"
-                for f, v in changed.items()
-            )
-            + ")"
-        )
+        action, fields = "changed", history.fields_changed(grant.model_dump(), changed)
     values: dict[str, Any] = {"updated_at": now}
     if engagement.funding_starts_at is not None:
         values.update(schedule.funding_from_grant(data.period_start, data.period_end, ctx.settings))
@@ -141,7 +111,9 @@ def put(session: Session, ctx: Context, engagement_id: int, data: GrantPut, acto
             setattr(grant, field, value)
         grant.updated_at = now
     session.add(grant)
-    note_in_history(session, engagement, "change", actor, note[:NOTE_MAX], now)
+    history.record_change(
+        session, engagement_id, "grant", action, actor, {"fields": fields}, data.reason, at=now
+    )
     session.flush()
     milestones.refresh(session, ctx, engagement)  # dated from the (changed) funding period
     return grant

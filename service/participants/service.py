@@ -7,6 +7,7 @@ from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.errors import Conflict, NotFound
+from service.engagements import history
 from service.engagements.service import get as get_engagement
 from service.mail import outbox
 from service.participants.models import Participant
@@ -15,7 +16,7 @@ from service.workshops import service as workshops
 
 
 def create(
-    session: Session, ctx: Context, engagement_id: int, data: ParticipantCreate
+    session: Session, ctx: Context, engagement_id: int, data: ParticipantCreate, actor: str
 ) -> Participant:
     engagement = get_engagement(session, engagement_id)
     email = data.email.lower()  # one person, however they typed their address
@@ -43,6 +44,11 @@ def create(
     )
     session.add(participant)
     session.flush()
+    named = {"name": participant.name}
+    at, pid = participant.created_at, participant.id
+    history.record_change(
+        session, engagement_id, "participant", "added", actor, named, at=at, subject_id=pid
+    )
     return participant
 
 
@@ -57,7 +63,7 @@ def list_for(session: Session, engagement_id: int) -> list[Participant]:
     )
 
 
-def erase(session: Session, participant_id: int) -> None:
+def erase(session: Session, ctx: Context, participant_id: int, actor: str) -> None:
     """Deletes the person; each feature that holds something of theirs forgets it in the
     same transaction: the workshops their invitations, the outbox their unsent mail and
     the address and text of mail already sent (the delivery record stays, without them)."""
@@ -65,5 +71,10 @@ def erase(session: Session, participant_id: int) -> None:
     if participant is None:
         raise NotFound("participant_not_found", participant=participant_id)
     workshops.forget_participant(session, participant_id)
+    history.forget_participant(session, participant.engagement_id, participant_id)
+    eid, now = participant.engagement_id, ctx.clock.now()
+    history.record_change(
+        session, eid, "participant", "removed", actor, at=now, subject_id=participant_id
+    )
     outbox.forget_recipient(session, participant_id)
     session.delete(participant)

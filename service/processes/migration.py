@@ -9,6 +9,7 @@ version is refused with the reason and left untouched.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,18 +166,21 @@ def _migrate_one(
         )
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             return False
-        renamed = f", stage {from_state} → {to_state}" if from_state != to_state else ""
+        source = {"process": migration.process, "version": migration.source.version}
+        target = {"process": migration.process, "version": migration.target.version}
         session.execute(
             _HISTORY,
             dict(
                 engagement_id=eid,
-                kind="migrate",
+                kind="transition",
                 from_state=from_state,
                 to_state=to_state,
                 trigger="migrate",
                 actor=actor,
-                note=f"{migration.source.key} → {migration.target.key}{renamed}",
+                note=None,  # the summary says it (engagements.history), from details
                 at=now,
+                action="migrated",
+                details=json.dumps({"from": source, "to": target}),
             ),
         )
     return True

@@ -13,8 +13,9 @@ from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.errors import Conflict, DomainError, Invalid, NotFound, date_de
+from service.engagements import history
 from service.engagements.models import Engagement
-from service.engagements.service import definition, note_in_history, stage_de
+from service.engagements.service import definition, stage_de
 from service.engagements.service import get as get_engagement
 from service.grants.models import Grant
 from service.milestones import service as milestones
@@ -112,12 +113,11 @@ def add(
     if upload is not None:
         assert record.id is not None
         session.add(RecordFile(record_id=record.id, content=upload.content))
-    note = f"record {kind} of {data.date.isoformat()} added"
-    if record.reference:
-        note += f" ({record.reference})"
-    if upload is not None:
-        note += f", file {record.file_name} ({record.file_size} bytes)"
-    note_in_history(session, engagement, "change", actor, note, now)
+    details = {"kind": kind, "date": data.date, "reference": record.reference}
+    details["file"] = record.file_name
+    history.record_change(
+        session, engagement_id, "record", "added", actor, details, at=now, subject_id=record.id
+    )
     session.flush()
     milestones.refresh(session, ctx, engagement)  # a record may be what a milestone needs
     return record

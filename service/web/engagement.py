@@ -37,7 +37,7 @@ from service.measures import service as measures
 from service.measures.schemas import MeasureStatus
 from service.participants import service as participants
 from service.records import service as records
-from service.web import i18n
+from service.web import history_view, i18n
 from service.web import session as websession
 from service.web.common import (
     MESSAGES,
@@ -91,7 +91,6 @@ def engagement_context(
         refused.append(
             {"label": process.step_label(step.trigger, lang), "reason": refusal.reason_in(lang)}
         )
-    history = presenters.history(engagements.history(session, engagement_id), tz)
     workshop_rows = [
         workshops.public(session, ctx, w) for w in workshops.list_for(session, engagement_id)
     ]
@@ -132,7 +131,9 @@ def engagement_context(
         ),
         "allowed": allowed,
         "refused": refused,
-        "history": list(reversed(history)),
+        **history_view.context(
+            session, ctx, engagement_id, lang, request.query_params.get("history") == "all"
+        ),
         "participants": participants.list_for(session, engagement_id),
         "workshops": workshop_rows,
         "measures": measures.list_for(session, engagement_id),

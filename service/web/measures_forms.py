@@ -29,7 +29,7 @@ def add(session: Session, ctx: Context, eid: int, actor: str, form: dict[str, st
             "responsible": form.get("responsible") or None,
         },
     )
-    measures.create(session, ctx, eid, data)
+    measures.create(session, ctx, eid, data, actor)
     return "measure"
 
 
@@ -51,5 +51,5 @@ def update(session: Session, ctx: Context, eid: int, actor: str, form: dict[str,
             "progress_percent": int(progress) if number else progress or None,
         },
     )
-    measures.change(session, ctx, mid, data)
+    measures.change(session, ctx, mid, data, actor)
     return "measure"

@@ -29,7 +29,7 @@ def add(session: Session, ctx: Context, eid: int, actor: str, form: dict[str, st
             "role": form.get("role") or None,
         },
     )
-    participants.create(session, ctx, eid, data)
+    participants.create(session, ctx, eid, data, actor)
     return "participant"
 
 
@@ -41,5 +41,5 @@ def remove(session: Session, ctx: Context, eid: int, actor: str, form: dict[str,
     person = session.get(Participant, pid)
     if person is None or person.engagement_id != eid:
         raise NotFound(f"participant {pid} not found in engagement {eid}")
-    participants.erase(session, pid)
+    participants.erase(session, ctx, pid, actor)
     return "removed"

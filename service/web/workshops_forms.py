@@ -30,7 +30,7 @@ def add(session: Session, ctx: Context, eid: int, actor: str, form: dict[str, st
             "location": form.get("location", ""),
         },
     )
-    workshops.create(session, ctx, eid, data)
+    workshops.create(session, ctx, eid, data, actor)
     return "workshop"
 
 

@@ -37,7 +37,8 @@ _CANCELLED = "The workshop is cancelled."
 def add_workshop(
     engagement_id: Id, data: WorkshopCreate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> WorkshopPublic:
-    return service.public(session, ctx, service.create(session, ctx, engagement_id, data))
+    workshop = service.create(session, ctx, engagement_id, data, principal.name)
+    return service.public(session, ctx, workshop)
 
 
 @router.get(

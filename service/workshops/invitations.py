@@ -31,6 +31,7 @@ from sqlmodel import Session, col
 from service.core import translations
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
+from service.engagements import history
 from service.engagements.models import Engagement
 from service.mail.common import common_context
 from service.mail.ics import CalendarEntry, build_ics
@@ -193,6 +194,10 @@ def invite(
             dedupe_key=f"invitation:{workshop.id}:p{participant.id}",
         ):
             queued += 1
+    if queued:
+        details = {"name": workshop.title, "count": queued}
+        history.record_change(session, workshop.engagement_id, "invitation", "invited", actor,
+                              details, at=now, subject_id=workshop_id)  # fmt: skip
     log.info("%s invited %d to workshop %s", actor, queued, workshop_id)
     return queued
 
@@ -242,6 +247,7 @@ def reschedule(
     changed = {k: v for k, v in changes.items() if getattr(workshop, k) != v}
     if not changed:
         return workshop
+    before = {key: getattr(workshop, key) for key in changed}
     for key, value in changed.items():
         setattr(workshop, key, value)
     workshop.sequence += 1
@@ -251,6 +257,10 @@ def reschedule(
     queued = _notify_all(session, ctx, workshop, kind="workshop_update", method="REQUEST")
     log.info("%s changed workshop %s (%s); %d updates queued", actor, workshop_id,
              ", ".join(sorted(changed)), queued)  # fmt: skip
+    action = "rescheduled" if "starts_at" in changed else "changed"
+    details = {"name": workshop.title, "fields": history.fields_changed(before, changed)}
+    history.record_change(session, workshop.engagement_id, "workshop", action, actor, details,
+                          at=workshop.updated_at, subject_id=workshop_id)  # fmt: skip
     return workshop
 
 
@@ -267,4 +277,6 @@ def cancel(session: Session, ctx: Context, workshop_id: int, actor: str) -> Work
     session.flush()
     queued = _notify_all(session, ctx, workshop, kind="workshop_cancelled", method="CANCEL")
     log.info("%s cancelled workshop %s; %d cancellations queued", actor, workshop_id, queued)
+    history.record_change(session, workshop.engagement_id, "workshop", "cancelled", actor,
+                          {"name": workshop.title}, at=now, subject_id=workshop_id)  # fmt: skip
     return workshop

@@ -8,6 +8,7 @@ from sqlmodel import Session, col
 from service.core.context import Context
 from service.core.errors import Invalid, NotFound
 from service.core.timeutil import from_client, to_client
+from service.engagements import history
 from service.engagements.service import get as get_engagement
 from service.participants.models import Participant
 from service.workshops.models import Invitation, Workshop
@@ -16,7 +17,9 @@ from service.workshops.schemas import InvitationPublic, WorkshopCreate, Workshop
 RSVP_STATES = ("pending", "accepted", "declined")
 
 
-def create(session: Session, ctx: Context, engagement_id: int, data: WorkshopCreate) -> Workshop:
+def create(
+    session: Session, ctx: Context, engagement_id: int, data: WorkshopCreate, actor: str
+) -> Workshop:
     get_engagement(session, engagement_id)
     tz = ctx.settings.tz
     starts = from_client(data.starts_at, tz, "starts_at")
@@ -37,6 +40,10 @@ def create(session: Session, ctx: Context, engagement_id: int, data: WorkshopCre
     )
     session.add(workshop)
     session.flush()
+    details = {"name": workshop.title, "starts_at": starts}
+    history.record_change(
+        session, engagement_id, "workshop", "added", actor, details, at=now, subject_id=workshop.id
+    )
     return workshop
 
 
