@@ -105,10 +105,7 @@ def check_size(session: Session, ctx: Context, filters: EngagementFilters) -> in
     """The number of rows; more than LIMIT is refused before anything is written."""
     total = count(session, ctx, filters)
     if total > LIMIT:
-        raise Invalid(
-            f"export: {total} engagements match, at most {LIMIT} can be exported at once; "
-            "narrow the filters"
-        )
+        raise Invalid("export_too_large", count=total, limit=LIMIT)
     return total
 
 

@@ -200,7 +200,9 @@ def test_too_many_rows_are_refused_not_cut(staff: Api, monkeypatch: pytest.Monke
         staff.engagement()
     response = staff.get("/api/v1/engagements/export")
     assert response.status_code == 422
-    assert "2" in response.json()["detail"]
+    body = response.json()
+    assert body["code"] == "export_too_large"
+    assert body["detail_de"].startswith("Zu viele Zeilen für einen Export: 3 (höchstens 2)")
     assert staff.get("/api/v1/engagements/export", params={"q": "nothing"}).status_code == 200
 
 

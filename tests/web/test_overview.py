@@ -14,11 +14,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from service.core.clock import MovableClock
 from service.core.paths import templates_dir
+from service.engagements import export
 from tests.support import Api
 from tests.web.conftest import login
 from workflows import calendar
@@ -245,6 +247,20 @@ def test_exports_from_the_page_have_the_overviews_rows(
         assert [r[0] for r in sheet_rows[1:]] == got
     formula = list(csv.reader(io.StringIO(client.get("/export.csv?q=cmd").text[1:]), delimiter=";"))
     assert formula[1][1] == "'=cmd|' /C calc'!A0"
+
+
+def test_a_too_large_export_is_refused_in_german(
+    client: TestClient, staff: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(export, "LIMIT", 1)
+    staff.engagement()
+    staff.engagement()
+    login(client, staff)
+    response = client.get("/export.xlsx")
+    assert response.status_code == 422
+    assert "Zu viele Zeilen für einen Export: 2 (höchstens 1)" in response.text
+    assert "narrow the filters" not in response.text
+    assert client.get("/export.xlsx?overdue=1").status_code == 200
 
 
 def test_exports_need_a_login(client: TestClient, staff: Api) -> None:
