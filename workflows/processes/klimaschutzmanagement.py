@@ -176,7 +176,7 @@ VERSION_1 = Process(
         Milestone(
             "concept_draft",
             "Entwurf des Klimaschutzkonzepts beim Projektträger",
-            "Draft concept to the Projektträger",
+            "Draft concept to the funding agency",
             anchor="funding_start",
             months=12,
             done_by_record="concept_draft",
@@ -184,7 +184,7 @@ VERSION_1 = Process(
         Milestone(
             "concept_final",
             "Klimaschutzkonzept beim Projektträger",
-            "Climate-protection concept to the Projektträger",
+            "Climate-protection concept to the funding agency",
             anchor="funding_start",
             months=18,
             done_by_record="concept_final",
