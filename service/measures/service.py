@@ -79,3 +79,22 @@ def change(
             session, eid, "measure", "changed", actor, details, at=now, subject_id=measure_id
         )
     return measure
+
+
+def revise(session: Session, ctx: Context, measure_id: int, data: MeasureCreate) -> Measure:
+    """Replaces what describes the measure (title, action area, description, responsible
+    person, planned start and end) with the form's values; status, progress and
+    `started_at` stay as they are."""
+    measure = session.get(Measure, measure_id)
+    if measure is None:
+        raise NotFound("measure_not_found", measure=measure_id)
+    measure.title = data.title
+    measure.action_area = data.action_area.value
+    measure.description = data.description or None
+    measure.responsible = data.responsible or None
+    measure.planned_start = data.planned_start
+    measure.planned_end = data.planned_end
+    measure.updated_at = ctx.clock.now()
+    session.add(measure)
+    session.flush()
+    return measure

@@ -52,6 +52,40 @@ def create(
     return participant
 
 
+def change(session: Session, participant_id: int, data: ParticipantCreate) -> Participant:
+    """Corrects name, address, organisation and role (the whole record, as the form
+    shows it; a language not sent stays). Another participant of the engagement with the
+    new address: 409, as on create. Invitations and answers stay the person's; mail
+    already queued keeps the address it was written to."""
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound("participant_not_found", participant=participant_id)
+    email = data.email.lower()
+    duplicate = session.execute(
+        select(col(Participant.id)).where(
+            col(Participant.engagement_id) == participant.engagement_id,
+            col(Participant.email) == email,
+            col(Participant.id) != participant_id,
+        )
+    ).first()
+    if duplicate is not None:
+        raise Conflict(
+            "participant_duplicate",
+            email=email,
+            engagement=participant.engagement_id,
+            extra={"participant_id": duplicate[0]},
+        )
+    participant.name = data.name
+    participant.email = email
+    participant.organisation = data.organisation or None
+    participant.role = data.role or None
+    if data.language is not None:
+        participant.language = data.language
+    session.add(participant)
+    session.flush()
+    return participant
+
+
 def list_for(session: Session, engagement_id: int) -> list[Participant]:
     get_engagement(session, engagement_id)
     return list(

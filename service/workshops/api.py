@@ -19,6 +19,7 @@ from service.workshops.schemas import (
     InvitationRequest,
     InvitationsQueued,
     RemindersQueued,
+    WorkshopCancel,
     WorkshopCreate,
     WorkshopPublic,
     WorkshopUpdate,
@@ -121,10 +122,16 @@ def _check_one_end(
     responses=errors(403, 404, 422),
 )
 def cancel_workshop(
-    workshop_id: Id, principal: Writer, ctx: Ctx, session: WriteSession
+    workshop_id: Id,
+    principal: Writer,
+    ctx: Ctx,
+    session: WriteSession,
+    data: WorkshopCancel | None = None,
 ) -> WorkshopPublic:
-    """Cancels the workshop; invitees get METHOD:CANCEL (same UID, SEQUENCE + 1)."""
-    workshop = invitations.cancel(session, ctx, workshop_id, principal.name)
+    """Cancels the workshop; invitees get METHOD:CANCEL (same UID, SEQUENCE + 1), with
+    the optional `reason` in the mail."""
+    reason = data.reason if data is not None else None
+    workshop = invitations.cancel(session, ctx, workshop_id, principal.name, reason or None)
     return service.public(session, ctx, workshop)
 
 

@@ -13,9 +13,9 @@ Entry points (used by the API and the dashboard alike; none of them commits):
         if anything changed: SEQUENCE + 1 and an update (METHOD:REQUEST, same UID) to
         every invitee.
 
-    cancel(session, ctx, workshop_id, actor: str) -> Workshop
-        Marks the workshop cancelled: SEQUENCE + 1 and METHOD:CANCEL to every invitee.
-        Cancelling again changes nothing.
+    cancel(session, ctx, workshop_id, actor: str, reason: str | None = None) -> Workshop
+        Marks the workshop cancelled: SEQUENCE + 1 and METHOD:CANCEL to every invitee,
+        with the reason in the mail when one is given. Cancelling again changes nothing.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def _queue(
     invitation: Invitation,
     participant: Participant,
     dedupe_key: str,
+    reason: str | None = None,
 ) -> bool:
     assert invitation.id is not None
     language = participant.language or engagement.language
@@ -95,6 +96,7 @@ def _queue(
         "location": workshop.location,
         "rsvp_url": link,
         "rsvp": invitation.rsvp,
+        "reason": reason,
     }
     rendered = render(kind, language, context)
     description = (
@@ -203,7 +205,13 @@ def invite(
 
 
 def _notify_all(
-    session: Session, ctx: Context, workshop: Workshop, *, kind: str, method: str
+    session: Session,
+    ctx: Context,
+    workshop: Workshop,
+    *,
+    kind: str,
+    method: str,
+    reason: str | None = None,
 ) -> int:
     engagement = _engagement(session, workshop)
     rows = session.execute(
@@ -224,6 +232,7 @@ def _notify_all(
             invitation=invitation,
             participant=participant,
             dedupe_key=f"{kind}:{workshop.id}:s{workshop.sequence}:p{participant.id}",
+            reason=reason,
         ):
             queued += 1
     return queued
@@ -264,7 +273,9 @@ def reschedule(
     return workshop
 
 
-def cancel(session: Session, ctx: Context, workshop_id: int, actor: str) -> Workshop:
+def cancel(
+    session: Session, ctx: Context, workshop_id: int, actor: str, reason: str | None = None
+) -> Workshop:
     """See the module docstring."""
     workshop = _workshop(session, workshop_id)
     if workshop.cancelled_at is not None:
@@ -275,7 +286,9 @@ def cancel(session: Session, ctx: Context, workshop_id: int, actor: str) -> Work
     workshop.updated_at = now
     session.add(workshop)
     session.flush()
-    queued = _notify_all(session, ctx, workshop, kind="workshop_cancelled", method="CANCEL")
+    queued = _notify_all(
+        session, ctx, workshop, kind="workshop_cancelled", method="CANCEL", reason=reason
+    )
     log.info("%s cancelled workshop %s; %d cancellations queued", actor, workshop_id, queued)
     history.record_change(session, workshop.engagement_id, "workshop", "cancelled", actor,
                           {"name": workshop.title}, at=now, subject_id=workshop_id)  # fmt: skip

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.core.input_errors import label, problem
-from service.core.validation import BodyId, LocalDateTime, Name, not_null
+from service.core.validation import BodyId, LocalDateTime, Name, Text, not_null
 
 
 class WorkshopCreate(BaseModel):
@@ -73,6 +73,14 @@ class WorkshopUpdate(BaseModel):
             if getattr(self, field) is None:
                 raise problem("null_not_allowed_field", field_en=field, field_de=label(field, "de"))
         return self
+
+
+class WorkshopCancel(BaseModel):
+    """An optional reason for the cancellation; the invitees read it in their mail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text | None = None
 
 
 class InvitationRequest(BaseModel):
