@@ -21,15 +21,28 @@ __all__ = ["browser", "site"]  # the module fixtures this suite uses
 
 WIDTH = 390
 
-# the widest elements, to say what sticks out when a page is too wide
-WIDEST = """(width) => [...document.querySelectorAll('body *')]
-  .filter(el => el.getBoundingClientRect().right > width + 0.5)
-  .filter(el => !el.parentElement || el.parentElement.getBoundingClientRect().right <= width + 0.5
-                || el.parentElement === document.body)
-  .slice(0, 5)
-  .map(el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
-       ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
-       + ' → ' + Math.round(el.getBoundingClientRect().right) + 'px')"""
+# what sticks out: the innermost elements past the right edge (not the parts of an SVG, and
+# not what scrolls inside its own box), to say what to fix when a page is too wide
+WIDEST = """(width) => {
+  const out = el => el.getBoundingClientRect().right > width + 0.5;
+  const inScrollBox = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return true;
+    }
+    return false;
+  };
+  return [...document.querySelectorAll('body *')]
+    .filter(el => !el.closest('svg') && out(el) && !inScrollBox(el))
+    .filter(el => ![...el.children].some(out))
+    .slice(0, 6)
+    .map(el => {
+      const classes = typeof el.className === 'string' ? el.className.trim() : '';
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (classes ? '.' + classes.split(/\\s+/).join('.') : '');
+      const right = Math.round(el.getBoundingClientRect().right);
+      return `${name} → ${right}px "${(el.innerText || '').slice(0, 40)}"`;
+    });
+}"""
 
 
 @pytest.fixture(scope="module")

@@ -75,11 +75,22 @@ class Tab:
     def send(self, path: str, fields: dict[str, str], on: str, role: str = "staff") -> int:
         """Opens `on`, then posts `fields` to `path` from it, with that page's CSRF token
         and version unless `fields` gives its own; the status of the answer."""
-        self.open(on, role)
-        page = self.last
+        page = self.page(role)
+        if not self._shows(page, on):
+            self.open(on, role)
         with page.expect_navigation() as navigation:
             page.evaluate(SUBMIT, [path, fields])
         return int(navigation.value.status) if navigation.value is not None else 0
+
+    @staticmethod
+    def _shows(page: Any, path: str) -> bool:
+        """Whether `page` already is `path` (or a refused form re-rendered it, at the form's
+        address below it) with the forms to send from: then it is not opened again."""
+        current = page.url.split("?")[0].split("#")[0]
+        if not current.endswith(path) and f"{path}/" not in current:
+            return False
+        needs = "input[name=expected_version]" if "/engagements/" in path else "form"
+        return bool(page.locator("input[name=csrf_token]").count() and page.locator(needs).count())
 
     def close(self) -> None:
         for page in self._pages.values():
