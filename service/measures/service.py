@@ -11,7 +11,7 @@ from service.measures.models import Measure
 from service.measures.schemas import MeasureCreate, MeasureStatus, MeasureUpdate
 
 STARTS = (MeasureStatus.in_progress, MeasureStatus.completed)
-MEASURE_STATE = {"status", "progress_percent"}  # what `change` changes (the history shows it)
+MEASURE_STATE = ("status", "progress_percent")  # what `change` changes (the history shows it)
 
 
 def create(
@@ -71,7 +71,7 @@ def change(
     measure.updated_at = now
     session.add(measure)
     session.flush()
-    changed = history.fields_changed(before, measure.model_dump(include=MEASURE_STATE))
+    changed = history.fields_changed(before, {f: getattr(measure, f) for f in MEASURE_STATE})
     if changed:
         details = {"name": measure.title, "fields": changed}
         eid = measure.engagement_id

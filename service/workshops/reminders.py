@@ -23,6 +23,7 @@ from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.errors import Conflict, NotFound
+from service.engagements import history
 from service.engagements.models import Engagement
 from service.engagements.service import definition
 from service.mail.common import common_context
@@ -102,4 +103,8 @@ def remind(session: Session, ctx: Context, workshop_id: int, actor: str) -> int:
         ):
             queued += 1
     log.info("%s reminded %d invitees of workshop %s", actor, queued, workshop_id)
+    if queued:
+        details = {"name": workshop.title, "count": queued}
+        history.record_change(session, workshop.engagement_id, "invitation", "reminded", actor,
+                              details, at=ctx.clock.now(), subject_id=workshop_id)  # fmt: skip
     return queued
