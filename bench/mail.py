@@ -130,6 +130,7 @@ def main() -> None:
                         ends_at=datetime(2030, 5, 7, 20, 0),
                         location="Rathaus, Sitzungssaal",
                     ),
+                    "bench",
                 )
                 session.flush()
                 assert workshop.id is not None

@@ -21,6 +21,7 @@ from service.consulting.api import router as consulting_router
 from service.core.context import Context
 from service.core.paths import templates_dir
 from service.engagements.api import router as engagements_router
+from service.engagements.export_api import router as export_router
 from service.engagements.facts import check_known
 from service.engagements.messages_api import router as messages_router
 from service.grants.api import router as grants_router
@@ -37,6 +38,7 @@ from service.public_pages.api import router as public_pages_router
 from service.records.api import FORM_OVERHEAD_BYTES, RECORDS_PATH
 from service.records.api import router as records_router
 from service.stats.api import router as stats_router
+from service.web.programme_forms import PAGE_RECORDS_PATH
 from service.web.routes import router as web_router
 from service.workshops.api import router as workshops_router
 from service.workshops.rsvp_api import router as rsvp_router
@@ -87,11 +89,15 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=ctx.settings.max_body_bytes,
-        larger={RECORDS_PATH: ctx.settings.max_upload_bytes + FORM_OVERHEAD_BYTES},
+        larger={
+            RECORDS_PATH: ctx.settings.max_upload_bytes + FORM_OVERHEAD_BYTES,
+            PAGE_RECORDS_PATH: ctx.settings.max_upload_bytes + FORM_OVERHEAD_BYTES,
+        },
     )
     app.add_middleware(ObservabilityMiddleware)  # outermost: request id, HTTP metrics, log
     install_transition_counter()
     for router in (
+        export_router,  # before engagements_router: /engagements/export is not an id
         engagements_router,
         participants_router,
         workshops_router,

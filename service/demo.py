@@ -13,7 +13,7 @@ from sqlmodel import Session
 from service.consulting import service as consulting
 from service.consulting.schemas import ConsultingDayCreate
 from service.core.context import Context
-from service.engagements import schedule
+from service.engagements import schedule, search
 from service.engagements import service as engagements
 from service.engagements.models import Engagement
 from service.engagements.schemas import EngagementCreate, TransitionRequest
@@ -173,6 +173,7 @@ class _Demo:
                 self.ctx,
                 eid,
                 ParticipantCreate(name=who, email=email, organisation=org),
+                self.actor,
             )
 
     def workshop(self, eid: int, *, days_ago: int) -> None:
@@ -186,7 +187,7 @@ class _Demo:
                 "location": "Rathaus, Sitzungssaal",
             }
         )
-        workshops.create(self.session, self.ctx, eid, data)
+        workshops.create(self.session, self.ctx, eid, data, self.actor)
 
     def consulting(self, eid: int, *, days_ago: int, days: float, mode: str) -> None:
         data = ConsultingDayCreate.model_validate(
@@ -202,7 +203,7 @@ class _Demo:
 
     def measure(self, eid: int, title: str, area: str) -> None:
         data = MeasureCreate.model_validate({"title": title, "action_area": area})
-        measures.create(self.session, self.ctx, eid, data)
+        measures.create(self.session, self.ctx, eid, data, self.actor)
 
 
 def load_bulk(ctx: Context, count: int, *, seed: int = 7, batch: int = 5_000) -> str:
@@ -259,5 +260,7 @@ def load_bulk(ctx: Context, count: int, *, seed: int = 7, batch: int = 5_000) ->
         with ctx.db.write() as session:
             # Core, not the ORM bulk path: that splits rows into one INSERT per None pattern
             session.connection().execute(insert(table), rows)
+            # file numbers need the ids: this batch's, with their search columns
+            search.fill(session.connection(), settings.tz)
         done += len(rows)
     return f"bulk: {count} engagements inserted"

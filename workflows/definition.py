@@ -91,9 +91,26 @@ class Step:
     label_en: str = ""
     starts_funding: bool = False
     notices: tuple[Notice, ...] | None = None
+    # a step that ends the case for good (reject, withdraw): it fires only with a note
+    # saying why, and the dashboard asks for it in a confirmation. Not a guard: the step
+    # is still allowed now (allowed_triggers lists it); only a request without a note is
+    # refused (engine.Engine.refusal, the failed guard `reason_given`)
+    needs_reason: bool = False
 
     def label(self, language: str) -> str:
         return (self.label_de if language == "de" else self.label_en) or self.trigger
+
+    @property
+    def reason_guard(self) -> Guard:
+        """What a request of a `needs_reason` step without a note is told."""
+        return Guard(
+            name="reason_given",
+            reason_de=f"„{self.label_de or self.trigger}“ braucht eine Begründung: "
+            "Bitte geben Sie in der Notiz an, warum.",
+            reason_en=f"'{self.label_en or self.trigger}' needs a reason: give it in the note",
+            facts=("note_given",),
+            check=lambda facts: bool(facts.get("note_given")),
+        )
 
 
 # the dates of an engagement a milestone may be anchored to

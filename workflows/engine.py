@@ -122,6 +122,8 @@ class Engine:
                 wrong_state=True,
             )
         failed = tuple(g for g in steps[0].guards if not g.holds(facts))
+        if steps[0].needs_reason and not steps[0].reason_guard.holds(facts):
+            failed += (steps[0].reason_guard,)
         if failed:
             return Refusal(
                 f"'{trigger}' refused: " + "; ".join(g.reason_en for g in failed),

@@ -8,10 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import col, select
 
 from service.auth.deps import Admin, Ctx
-from service.auth.keys import Role, create_key
+from service.auth.keys import Role, create_key, list_keys, revoke_key
 from service.auth.models import ApiKey
 from service.core.errors import NotFound
 from service.core.validation import Id, Name
@@ -61,16 +60,11 @@ def create_api_key(
 
 @router.get("/api-keys", response_model=list[ApiKeyPublic], responses=errors(403))
 def list_api_keys(principal: Admin, session: ReadSession) -> list[ApiKeyPublic]:
-    rows = session.exec(select(ApiKey).order_by(col(ApiKey.id))).all()
-    return [ApiKeyPublic.model_validate(_public(row)) for row in rows]
+    return [ApiKeyPublic.model_validate(_public(row)) for row in list_keys(session)]
 
 
 @router.delete("/api-keys/{key_id}", status_code=204, responses=errors(403, 404, 422))
 def revoke_api_key(key_id: Id, principal: Admin, ctx: Ctx, session: WriteSession) -> None:
     """Revocation reaches every replica within the key cache's lifetime (10 s)."""
-    row = session.get(ApiKey, key_id)
-    if row is None:
-        raise NotFound(f"API key {key_id} not found")
-    if row.revoked_at is None:
-        row.revoked_at = ctx.clock.now()
-        session.add(row)
+    if revoke_key(session, ctx.clock, key_id) is None:
+        raise NotFound("api_key_not_found", key=key_id)

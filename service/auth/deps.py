@@ -43,12 +43,12 @@ async def authenticate(ctx: Context, authorization: str) -> Principal:
     scheme, _, key = authorization.partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
-        raise Unauthorized(MISSING_KEY)
+        raise Unauthorized("api_key_missing")
     known, principal = _cache.cached(key)
     if not known:
         principal = await run_in_threadpool(_verify, ctx, key)
     if principal is None:
-        raise Unauthorized(INVALID_KEY)
+        raise Unauthorized("api_key_invalid")
     return principal
 
 
@@ -73,13 +73,13 @@ async def require_reader(principal: Annotated[Principal, Depends(current_princip
 
 async def require_writer(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if not principal.may_write():
-        raise Forbidden(f"role '{principal.role}' may not change engagements")
+        raise Forbidden("role_may_not_change", role=principal.role)
     return principal
 
 
 async def require_admin(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if principal.role != Role.admin:
-        raise Forbidden(f"role '{principal.role}' may not do this; it needs 'admin'")
+        raise Forbidden("role_not_admin", role=principal.role)
     return principal
 
 

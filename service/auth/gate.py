@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.auth.deps import PRINCIPAL_SCOPE_KEY, authenticate, authorization_header
 from service.core.context import Context
-from service.core.errors import Unauthorized
+from service.core.errors import Unauthorized, text
 from service.health import describe
 
 log = logging.getLogger("fokus.http")
@@ -49,13 +49,14 @@ class ApiKeyGate:
         try:
             scope[PRINCIPAL_SCOPE_KEY] = await authenticate(self.ctx, authorization_header(scope))
         except Unauthorized as exc:  # the same answer the route's dependency would give
-            await JSONResponse({"detail": exc.detail}, exc.status_code)(scope, receive, send)
+            await JSONResponse(exc.body(), exc.status_code)(scope, receive, send)
             return
         except DBAPIError as exc:  # outside the app's error handlers: answer as they would
             # without the statement: its parameter is the key's hash
             log.error("database error while checking an API key: %s", describe(exc))
+            code = "database_unavailable"
             await JSONResponse(
-                {"detail": "the database is unavailable; try again"},
+                {"code": code, "detail": text(code, "en"), "detail_de": text(code, "de")},
                 503,
                 headers={"Retry-After": "1"},
             )(scope, receive, send)

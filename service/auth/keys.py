@@ -55,6 +55,22 @@ def create_key(session: Session, clock: Clock, *, name: str, role: Role) -> tupl
     return row, key
 
 
+def list_keys(session: Session) -> list[ApiKey]:
+    """Every key, oldest first, revoked ones included (the API and /admin/keys)."""
+    return list(session.exec(select(ApiKey).order_by(ApiKey.id)).all())  # type: ignore[arg-type]
+
+
+def revoke_key(session: Session, clock: Clock, key_id: int) -> ApiKey | None:
+    """Revokes a key (once: revoking it again keeps the first time); None when there is
+    no such key. The key stops working in this process when the transaction commits
+    (`_forget_revoked_keys`), in others within the cache's lifetime."""
+    row = session.get(ApiKey, key_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+        session.add(row)
+    return row
+
+
 class KeyCache:
     """Remembers verified keys for a few seconds: a key lookup on every request was a
     measurable share of a transition's cost.

@@ -14,9 +14,10 @@ from sqlmodel import Session, col
 from service.consulting.models import ConsultingDay
 from service.consulting.schemas import ConsultingDayCreate, ConsultingDayPublic, ConsultingLedger
 from service.core.context import Context
-from service.core.errors import Conflict, Invalid
+from service.core.errors import Conflict, Invalid, date_de, number_de
+from service.engagements import history
 from service.engagements.models import Engagement
-from service.engagements.service import definition, note_in_history
+from service.engagements.service import definition, stage_de
 from service.engagements.service import get as get_engagement
 from service.grants.models import Grant
 from workflows.programme import CONSULTING_BUDGET_DAYS, RULES
@@ -49,7 +50,7 @@ def add(
     engagement = get_engagement(session, engagement_id)
     if definition(ctx, engagement).is_final(engagement.state):
         raise Conflict(
-            f"the engagement is {engagement.state}: a final engagement takes no consulting days"
+            "consulting_final", state_en=engagement.state, stage_de=stage_de(ctx, engagement)
         )
     # one writer per engagement at a time (PostgreSQL), so two entries cannot both pass
     # the budget check; SQLite serialises writers anyway
@@ -60,30 +61,35 @@ def add(
         select(Grant).where(col(Grant.engagement_id) == engagement_id)
     ).scalar_one_or_none()
     if grant is None:
-        raise Invalid(
-            "consulting days count only inside the funding period: no grant notice is "
-            "recorded yet (Beratertage zählen erst ab Beginn des Bewilligungszeitraums)"
-        )
+        raise Invalid("consulting_no_grant")
     if data.date < grant.period_start:
         raise Invalid(
-            f"consulting day {data.date} lies before the funding period, which starts "
-            f"{grant.period_start} (Beratertage vor Beginn des Bewilligungszeitraums sind "
-            "nicht förderfähig)"
+            "consulting_before_period",
+            date_en=data.date,
+            start_en=grant.period_start,
+            date_de=date_de(data.date),
+            start_de=date_de(grant.period_start),
         )
     if data.date > grant.period_end:
         raise Invalid(
-            f"consulting day {data.date} lies after the funding period, which ended "
-            f"{grant.period_end} (Beratertage nach Ende des Bewilligungszeitraums sind "
-            "nicht förderfähig)"
+            "consulting_after_period",
+            date_en=data.date,
+            end_en=grant.period_end,
+            date_de=date_de(data.date),
+            end_de=date_de(grant.period_end),
         )
     budget = budget_days(engagement)
     if budget is not None:
         total = _total(session, engagement_id)
         if total + data.days > budget:
             raise Invalid(
-                f"beyond the consulting budget: {total:g} days recorded, {data.days:g} more "
-                f"would exceed the budget of {budget:g} consulting days of a Fokusberatung "
-                f"(KRL 4.1.1; Beratungsbudget von {budget:g} Beratertagen überschritten)"
+                "consulting_budget",
+                total_en=total,
+                days_en=data.days,
+                budget_en=budget,
+                total_de=number_de(total),
+                days_de=number_de(data.days),
+                budget_de=number_de(budget),
             )
     now = ctx.clock.now()
     day = ConsultingDay(
@@ -97,16 +103,11 @@ def add(
         created_at=now,
     )
     session.add(day)
-    note_in_history(
-        session,
-        engagement,
-        "change",
-        actor,
-        f"consulting days: {data.days:g} on {data.date.isoformat()} "
-        f"({data.mode.value}, {data.consultant})",
-        now,
-    )
     session.flush()
+    details = {k: getattr(data, k) for k in ("days", "date", "mode", "consultant")}
+    history.record_change(
+        session, engagement_id, "consulting_day", "added", actor, details, at=now, subject_id=day.id
+    )
     return day
 
 

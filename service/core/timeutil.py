@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from service.core.errors import Invalid
+from service.core.input_errors import label
 from service.core.validation import EARLIEST, LATEST
 
 
@@ -15,9 +16,9 @@ def from_client(value: datetime, tz: ZoneInfo, field: str) -> datetime:
     try:
         result = aware.astimezone(UTC)
     except (OverflowError, ValueError):
-        raise Invalid(f"{field}: time out of range") from None
+        raise Invalid("time_out_of_range", field_en=field, field_de=label(field, "de")) from None
     if not EARLIEST <= result <= LATEST:
-        raise Invalid(f"{field}: time must lie between 1970 and 2200")
+        raise Invalid("time_outside_years", field_en=field, field_de=label(field, "de"))
     return result
 
 

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from service.core.input_errors import problem
+
 # line breaks and other control characters: never in a name, an address or a header
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _CONTROL_NO_NEWLINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -96,37 +98,48 @@ EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC) - timedelta(days=1)
 LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC) + timedelta(days=1)
 
 
+# Each refusal is `problem(code)`: its code and German text are in the error catalogue
+# (templates/i18n/errors.json, section `input`), its English text is the message the API
+# has always given.
+
+
 def _single_line(value: str) -> str:
     if CONTROL_CHARACTERS.search(value):
-        raise ValueError("must not contain control characters such as line breaks")
+        raise problem("control_characters")
     return value.strip()
 
 
 def _name(value: str) -> str:
     value = _single_line(value)
     if not value:
-        raise ValueError("must not be blank")
+        raise problem("blank")
     return value
 
 
 def _multi_line(value: str) -> str:
     if _CONTROL_NO_NEWLINE.search(value):
-        raise ValueError("must not contain control characters")
+        raise problem("control_characters_text")
     return value.strip()
 
 
 def _reason(value: str) -> str:
     value = _multi_line(value)
     if not value:
-        raise ValueError("must not be blank")
+        raise problem("blank")
     return value
 
 
 def _email(value: str) -> str:
     if CONTROL_CHARACTERS.search(value):
-        raise ValueError("must not contain control characters such as line breaks")
+        raise problem("control_characters")
     if not _EMAIL.fullmatch(value):
-        raise ValueError("not a valid email address (expected name@example.org)")
+        shown = value.strip()[:80]
+        _local, at, domain = shown.rpartition("@")
+        if not at:
+            raise problem("email_no_at", input=shown)
+        if "." not in domain:  # max@gemeinde: the browser takes it, mail cannot reach it
+            raise problem("email_no_domain_dot", input=shown)
+        raise problem("email_invalid", input=shown)
     local, _, domain = value.strip().rpartition("@")
     return unicodedata.normalize("NFC", local) + "@" + unicodedata.normalize("NFC", domain).lower()
 
@@ -137,7 +150,7 @@ def _date_text(value: Any) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
-        raise ValueError(f"must be a date YYYY-MM-DD between {FIRST_YEAR} and {LAST_YEAR}")
+        raise problem("date_text", first=FIRST_YEAR, last=LAST_YEAR)
     return value
 
 
@@ -146,17 +159,14 @@ def _datetime_text(value: Any) -> Any:
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _DATETIME_RE.fullmatch(value):
-        raise ValueError(
-            "must be a time like 2026-03-10T17:00:00 (local time), 2026-03-10T17:00:00+01:00"
-            f" or a date 2026-03-10, between {FIRST_YEAR} and {LAST_YEAR}"
-        )
+        raise problem("datetime_text", first=FIRST_YEAR, last=LAST_YEAR)
     return value
 
 
 def number(value: Any) -> Any:
     """A JSON number: not a string that looks like one, and not true/false."""
     if isinstance(value, str | bool):
-        raise ValueError("must be a number")
+        raise problem("number_type")
     return value
 
 
@@ -178,7 +188,7 @@ def not_null(*fields: str) -> Any:
 def _flag(value: Any) -> Any:
     """A query flag is `true` or `false`, as its boolean schema says (not yes/1/on)."""
     if isinstance(value, str) and value not in ("true", "false"):
-        raise ValueError("must be true or false")
+        raise problem("flag_text")
     return value
 
 

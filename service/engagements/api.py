@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from service.auth.deps import Ctx, Reader, Writer
 from service.core.validation import LINE_PATTERN, Flag, Id
-from service.engagements import commands, follow_up, presenters, service
-from service.engagements.filters import EngagementFilters
+from service.engagements import commands, follow_up, history, presenters, service
+from service.engagements.filters import MAX_DUE_WITHIN, EngagementFilters
 from service.engagements.schemas import (
     DeadlineRequest,
     EngagementCreate,
@@ -49,6 +49,32 @@ ProcessFilter = Annotated[
     Query(max_length=40, pattern=_NAME_PATTERN, json_schema_extra={"enum": _BUILT_IN.names()}),
 ]
 SearchText = Annotated[str | None, Query(max_length=200, pattern=LINE_PATTERN)]
+# the list's order (service/engagements/filters.py); "-" before a name for descending
+SortOrder = Annotated[
+    Literal[
+        "deadline",
+        "-deadline",
+        "municipality",
+        "-municipality",
+        "stage",
+        "-stage",
+        "owner",
+        "-owner",
+        "file_number",
+        "-file_number",
+    ]
+    | None,
+    Query(description="order by this column, '-' first for descending; default: by id"),
+]
+DueWithin = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=MAX_DUE_WITHIN,
+        description="not overdue, and the deadline at most this many working days away "
+        "(in the engagement's federal state)",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
@@ -86,12 +112,23 @@ def list_engagements(
     overdue: Annotated[Flag | None, Query()] = None,
     owner: SearchText = None,
     q: SearchText = None,
+    due_within_working_days: DueWithin = None,
+    sort: SortOrder = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> EngagementPage:
+    """`q` finds part of the municipality, the file number or the contact's name, with
+    case and umlauts folded (`grunau` and `Gruenau` find "Markt Grünau")."""
     service.check_filter_names(ctx, state=state, process=process)
-    filters = EngagementFilters(stage=state, process=process, owner=owner, overdue=overdue, q=q)
-    rows, total = service.list_page(session, ctx, filters, limit=limit, offset=offset)
+    filters = EngagementFilters(
+        stage=state,
+        process=process,
+        owner=owner,
+        overdue=overdue,
+        q=q,
+        due_within=due_within_working_days,
+    )
+    rows, total = service.list_page(session, ctx, filters, limit=limit, offset=offset, sort=sort)
     return EngagementPage(items=presenters.public(session, ctx, rows), total=total)
 
 
@@ -147,9 +184,16 @@ async def fire_transition(
     responses=errors(404, 422),
 )
 def engagement_history(
-    engagement_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
+    engagement_id: Id,
+    principal: Reader,
+    ctx: Ctx,
+    session: ReadSession,
+    kind: Annotated[
+        Literal["transition", "change"] | None,
+        Query(description="Only stage changes (`transition`) or only the other changes."),
+    ] = None,
 ) -> list[HistoryPublic]:
-    return presenters.history(service.history(session, engagement_id), ctx.settings.tz)
+    return history.public(session, ctx, engagement_id, kind)
 
 
 @router.patch(

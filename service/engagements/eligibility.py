@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from service.core import translations
 from service.core.errors import Invalid
 from service.measures.schemas import ActionArea
 from workflows import programme
@@ -166,31 +167,17 @@ def check(process: Process, data: EngagementCreate, krl_version: str) -> None:
     """The rules of eligibility that need the process or the KRL version (the schema
     checks the rest): 422 naming the rule, in English and German."""
     if data.has_integrated_concept and process.name == "klimaschutzmanagement":
-        raise Invalid(
-            "not eligible: has_integrated_concept is true; a Klimaschutzmanagement "
-            "(Erstvorhaben) is for applicants without an integrated climate concept "
-            "(KRL 4.1.8 a) / nicht förderfähig: das Erstvorhaben setzt voraus, dass kein "
-            "integriertes Klimaschutzkonzept vorliegt"
-        )
+        raise Invalid("not_eligible_concept_ksm")
     if data.has_integrated_concept and data.variant != "fokus":
-        raise Invalid(
-            "not eligible: has_integrated_concept is true; the Einstiegs- und "
-            "Orientierungsberatung (variant einstieg, the default) is for applicants "
-            "without an integrated climate concept (KRL 4.1.1 a) / nicht förderfähig: "
-            "die Einstiegsberatung setzt voraus, dass kein integriertes "
-            "Klimaschutzkonzept vorliegt"
-        )
+        raise Invalid("not_eligible_concept_einstieg")
     if not has_variants(process.name, process.version) and (
         data.variant is not None or data.focus_field is not None
     ):
-        raise Invalid(
-            f"variant: {process.key} has no variants (only fokusberatung from version 2: "
-            "einstieg | fokus) / diese Beratung hat keine Varianten"
-        )
+        raise Invalid("variant_none", process=process.key)
     allowed = programme.RULES[krl_version].applicant_types
     if data.applicant_type.value not in allowed:
+        kind = data.applicant_type.value
+        applicant_de = translations.language("de").applicant_types.get(kind, kind)
         raise Invalid(
-            f"not eligible: applicant_type {data.applicant_type.value} may apply from KRL "
-            f"2022 on, not under KRL {krl_version} (KRL 5.1) / nicht antragsberechtigt unter "
-            f"der KRL {krl_version}: erst ab der KRL 2022"
+            "applicant_type_krl", applicant_en=kind, applicant_de=applicant_de, krl=krl_version
         )

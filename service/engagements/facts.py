@@ -200,7 +200,7 @@ def load_one(
     """One engagement and its facts in one query (the transition's hot path)."""
     row = session.execute(_one_statement(plan), {"eid": engagement_id, "now": now}).first()
     if row is None:
-        raise NotFound(f"engagement {engagement_id} not found")
+        raise NotFound("engagement_not_found", engagement=engagement_id)
     engagement = row[0]
     values = {name: row[i + 1] or 0 for i, (name, _readers) in enumerate(plan)}
     return engagement, Facts(state=engagement.state, named=values)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from service.core import input_errors
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid
+from service.engagements import history
 from service.engagements.models import Engagement
 from service.engagements.schemas import EngagementCreate, FollowUpRequest
-from service.engagements.service import create, get, note_in_history
+from service.engagements.service import create, get, stage_de
 from service.measures.models import Measure
 from service.participants.models import Participant
 
@@ -28,23 +30,25 @@ def follow_up(
     predecessor = get(session, engagement_id)
     if request.process not in FOLLOW_UPS.get(predecessor.process, ()):
         raise Conflict(
-            f"follow-up: a {predecessor.process} is not followed up by a {request.process}; "
-            "only a completed fokusberatung is / nur eine abgeschlossene Fokusberatung "
-            "wird mit einem Klimaschutzmanagement fortgesetzt"
+            "follow_up_wrong_process",
+            predecessor_en=predecessor.process,
+            process_en=request.process,
         )
     if predecessor.state != "completed":
         raise Conflict(
-            f"follow-up: the engagement is {predecessor.state}, not completed; only a "
-            "completed fokusberatung is followed up / erst nach Abschluss der Fokusberatung"
+            "follow_up_not_completed",
+            state_en=predecessor.state,
+            stage_de=stage_de(ctx, predecessor),
         )
     existing = session.execute(
         select(col(Engagement.id)).where(col(Engagement.predecessor_id) == engagement_id)
     ).scalar()
     if existing is not None:
         raise Conflict(
-            f"follow-up: engagement {engagement_id} is already followed up by engagement "
-            f"{existing} / bereits fortgesetzt",
-            follow_up_id=existing,
+            "follow_up_exists",
+            engagement=engagement_id,
+            existing=existing,
+            extra={"follow_up_id": existing},
         )
     try:
         data = EngagementCreate.model_validate(
@@ -64,8 +68,12 @@ def follow_up(
             }
         )
     except ValidationError as error:
-        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
-        raise Invalid(f"follow-up: not eligible: {reasons}") from None
+        found = input_errors.problems(error.errors())
+        raise Invalid(
+            "follow_up_not_eligible",
+            reasons_en="; ".join(p.message for p in found),
+            reasons_de=input_errors.summary(found, "de"),
+        ) from None
     successor = create(session, ctx, data)
     successor.predecessor_id = predecessor.id
     session.add(successor)
@@ -103,21 +111,12 @@ def follow_up(
             )
         )
     session.flush()
-    note_in_history(
-        session,
-        successor,
-        "follow_up",
-        actor,
-        f"follow-up of {predecessor.process} engagement {predecessor.id}",
-        now,
-    )
-    note_in_history(
-        session,
-        predecessor,
-        "follow_up",
-        actor,
-        f"followed up by {successor.process} engagement {successor.id}",
-        now,
-    )
+    for this, other, direction in (
+        (successor, predecessor, "predecessor"),
+        (predecessor, successor, "successor"),
+    ):
+        assert this.id is not None  # flushed above
+        details = {"direction": direction, "process": other.process, "engagement_id": other.id}
+        history.record_change(session, this.id, "engagement", "follow_up", actor, details, at=now)
     session.flush()
     return successor

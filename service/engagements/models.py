@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import ForeignKey, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -15,6 +15,14 @@ class Engagement(SQLModel, table=True):
         Index("ix_engagements_escalation", "next_escalation_at"),
         Index("ix_engagements_funding_warning", "next_funding_warning_at"),
         Index("ix_engagements_process", "process", "process_version", "state"),
+        # search: a trigram index on PostgreSQL (LIKE '%…%' uses it), a plain one on SQLite
+        Index(
+            "ix_engagements_search",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+        Index("ix_engagements_owner_key", "owner_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -60,6 +68,11 @@ class Engagement(SQLModel, table=True):
     vision_summary: str | None = Field(default=None, max_length=4000)
     created_at: datetime
     updated_at: datetime
+    # derived (service/engagements/search.py): the Aktenzeichen, set once the id is known,
+    # and the folded search text and owner order key, rewritten with the fields they fold
+    file_number: str | None = Field(default=None, max_length=20, unique=True, index=True)
+    search_text: str = Field(default="", max_length=1000)
+    owner_key: str | None = Field(default=None, max_length=1000)
 
 
 class HistoryEntry(SQLModel, table=True):
@@ -67,10 +80,15 @@ class HistoryEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagements.id", index=True, ondelete="CASCADE")
-    kind: str = Field(max_length=20)  # transition | update | deadline | migrate
+    kind: str = Field(max_length=20)  # transition (a stage change, a migration) | change
     from_state: str | None = Field(default=None, max_length=40)
     to_state: str | None = Field(default=None, max_length=40)
     trigger: str | None = Field(default=None, max_length=40)
     actor: str = Field(max_length=200)
     note: str | None = Field(default=None, max_length=4000)
     at: datetime
+    # what changed (engagement.history renders it as a German and English summary)
+    subject: str = Field(default="engagement", max_length=20)
+    subject_id: int | None = None
+    action: str = Field(default="changed", max_length=20)
+    details: str | None = Field(default=None, sa_type=Text)  # JSON: fields before/after, names

@@ -28,10 +28,9 @@ from service.core.timeutil import to_client
 from service.core.translations import language
 from service.engagements import public_page
 from service.engagements.facts import load_facts, load_one
-from service.engagements.models import Engagement, HistoryEntry
+from service.engagements.models import Engagement
 from service.engagements.schemas import (
     EngagementPublic,
-    HistoryPublic,
     MilestonePublic,
     OverdueItem,
 )
@@ -175,6 +174,7 @@ def to_public(
     seen = dates(engagement, process, now, tz)
     return EngagementPublic(
         id=engagement.id,
+        file_number=engagement.file_number,
         municipality=engagement.municipality,
         applicant_type=engagement.applicant_type,
         federal_state=engagement.federal_state,
@@ -232,16 +232,6 @@ def public(session: Session, ctx: Context, engagements: list[Engagement]) -> lis
         to_public(e, facts[e.id], ctx, now, grants.get(e.id))  # type: ignore[index,arg-type]
         for e in engagements
     ]
-
-
-def history(entries: Iterable[HistoryEntry], tz: ZoneInfo) -> list[HistoryPublic]:
-    """History entries in their order, each at its local time."""
-    items = []
-    for entry in entries:
-        item = HistoryPublic.model_validate(entry, from_attributes=True)
-        item.at = item.at.astimezone(tz)
-        items.append(item)
-    return items
 
 
 def overdue_item(engagement: Engagement, now: datetime, tz: ZoneInfo) -> OverdueItem:

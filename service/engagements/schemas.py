@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from service.core.input_errors import problem
 from service.core.validation import (
     Email,
     LocalDateTime,
@@ -114,39 +115,22 @@ class EngagementCreate(Strict):
         kind = self.applicant_type.value
         if kind == ApplicantType.municipal_company:
             if self.municipal_share_percent is None:
-                raise ValueError(
-                    "municipal_share_percent is required for applicant_type municipal_company"
-                )
+                raise problem("municipal_share_required")
             if self.municipal_share_percent < MIN_MUNICIPAL_SHARE:
-                raise ValueError(
-                    "not eligible: a municipal company needs at least 25 % municipal "
-                    f"ownership (got {self.municipal_share_percent:g} %) (KRL 5.1) / nicht "
-                    "antragsberechtigt: ein kommunales Unternehmen braucht mindestens 25 % "
-                    "kommunale Beteiligung"
+                share = self.municipal_share_percent
+                raise problem(
+                    "municipal_share_too_low",
+                    share_en=share,
+                    share_de=f"{share:g}".replace(".", ","),
                 )
         if kind in programme.NEEDS_OPERATOR_KIND and self.operator_kind is None:
-            raise ValueError(
-                f"operator_kind is required for applicant_type {kind}: public, nonprofit or "
-                "religious operator (KRL 5.1) / Angabe des Trägers erforderlich: öffentlich, "
-                "gemeinnützig oder religiös"
-            )
+            raise problem("operator_kind_required", applicant_type_en=kind)
         if kind == ApplicantType.religious_community and self.public_corporation_status is not True:
-            raise ValueError(
-                "not eligible: public_corporation_status must be true; a religious community "
-                "needs the status of a public corporation (KRL 5.1 e) / nicht "
-                "antragsberechtigt: Religionsgemeinschaften nur mit Körperschaftsstatus"
-            )
+            raise problem("corporation_status_required")
         if self.variant == "fokus" and self.focus_field is None:
-            raise ValueError(
-                "focus_field is required for variant fokus: the Fokusberatung covers one "
-                "field of action (KRL 4.1.1 b) / Handlungsfeld erforderlich"
-            )
+            raise problem("focus_field_required")
         if self.variant != "fokus" and self.focus_field is not None:
-            raise ValueError(
-                "focus_field is only for variant fokus (the Einstiegs- und "
-                "Orientierungsberatung covers every field) / Handlungsfeld nur bei der "
-                "Fokusberatung"
-            )
+            raise problem("focus_field_only_fokus")
         return self
 
 
@@ -173,15 +157,24 @@ class EngagementUpdate(Strict):
     @model_validator(mode="after")
     def _something(self) -> Self:
         if not self.model_fields_set - {"expected_version"}:
-            raise ValueError(
-                "send at least one of owner, contact_name, contact_email, public, vision_summary"
+            raise problem(
+                "nothing_to_change",
+                fields_en="owner, contact_name, contact_email, public, vision_summary",
+                fields_de="Zuständig, Ansprechperson, E-Mail-Adresse der Ansprechperson, "
+                "öffentliche Seite, Leitbild-Zusammenfassung",
             )
         if "public" in self.model_fields_set and self.public is None:
-            raise ValueError("public cannot be null")
+            raise problem("null_not_allowed_field", field_en="public", field_de="öffentliche Seite")
         if "contact_name" in self.model_fields_set and self.contact_name is None:
-            raise ValueError("contact_name cannot be null")
+            raise problem(
+                "null_not_allowed_field", field_en="contact_name", field_de="Ansprechperson"
+            )
         if "contact_email" in self.model_fields_set and self.contact_email is None:
-            raise ValueError("contact_email cannot be null")
+            raise problem(
+                "null_not_allowed_field",
+                field_en="contact_email",
+                field_de="E-Mail-Adresse der Ansprechperson",
+            )
         return self
 
 
@@ -216,6 +209,8 @@ class DeadlineRequest(Strict):
 
 class EngagementPublic(BaseModel):
     id: int
+    # the Aktenzeichen: process prefix, year of creation, id ("FB-2026-0042"); stable
+    file_number: str | None = None
     municipality: str
     applicant_type: str
     federal_state: str
@@ -258,12 +253,22 @@ class EngagementPage(BaseModel):
 
 
 class HistoryPublic(BaseModel):
-    kind: str
+    """One entry of the history (engagements.history): `kind` transition (a stage change,
+    a move to another process version) or change (everything else); what changed as data
+    (`subject`, `subject_id`, `action`, `details`) and in words (`summary_de`, `summary_en`)."""
+
+    kind: Literal["transition", "change"]
+    subject: str = "engagement"
+    subject_id: int | None = None
+    action: str = "changed"
     from_state: str | None
     to_state: str | None
     trigger: str | None
     actor: str
     note: str | None
+    details: dict[str, Any] | None = None
+    summary_de: str
+    summary_en: str
     at: datetime
 
 

@@ -13,9 +13,9 @@ from sqlmodel import Session, col
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
 from service.core.timeutil import from_client
-from service.engagements import eligibility, presenters, public_page, schedule
+from service.engagements import eligibility, history, presenters, public_page, schedule, search
 from service.engagements.facts import load_one
-from service.engagements.filters import EngagementFilters
+from service.engagements.filters import EngagementFilters, order_by
 from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.notices import queue_stage_notices
 from service.engagements.schemas import (
@@ -39,7 +39,7 @@ _INSERT_HISTORY = insert(HistoryEntry.__table__)  # type: ignore[attr-defined]
 def get(session: Session, engagement_id: int) -> Engagement:
     engagement = session.get(Engagement, engagement_id)
     if engagement is None:
-        raise NotFound(f"engagement {engagement_id} not found")
+        raise NotFound("engagement_not_found", engagement=engagement_id)
     return engagement
 
 
@@ -48,19 +48,22 @@ def definition(ctx: Context, engagement: Engagement) -> Process:
     return ctx.process_of(engagement.process, engagement.process_version)
 
 
+def stage_de(ctx: Context, engagement: Engagement) -> str:
+    """The engagement's stage in German, for error texts (service/core/errors.py)."""
+    return definition(ctx, engagement).stage(engagement.state).label("de")
+
+
 def chosen_process(ctx: Context, name: str | None, version: int | None) -> Process:
     """The process a new engagement gets: the named one (else the default), at the named
     version (else the latest); unknown ones are refused with what exists."""
     name = name or ctx.settings.default_process
     if not ctx.registry.knows(name):
-        raise Invalid(
-            f"process: unknown process {name!r}; known: {', '.join(ctx.registry.names())}"
-        )
+        raise Invalid("process_unknown", process=name, known=ctx.registry.names())
     if version is None:
         return ctx.registry.latest(name)
     if not ctx.registry.knows(name, version):
         known = ", ".join(str(p.version) for p in ctx.registry.versions(name))
-        raise Invalid(f"process_version: {name} has no version {version}; known: {known}")
+        raise Invalid("process_version_unknown", process=name, version=version, known=known)
     return ctx.registry.get(name, version)
 
 
@@ -69,13 +72,11 @@ def check_filter_names(ctx: Context, *, state: str | None, process: str | None) 
     say so (422) rather than answer an empty list. A stage of another process than the
     one filtered for simply matches nothing."""
     if process is not None and not ctx.registry.knows(process):
-        raise Invalid(
-            f"process: unknown process {process!r}; known: {', '.join(ctx.registry.names())}"
-        )
+        raise Invalid("process_unknown", process=process, known=ctx.registry.names())
     if state is not None:
         known = sorted({s for p in ctx.registry.all() for s in p.state_names})
         if state not in known:
-            raise Invalid(f"state: unknown stage {state!r}; known: {', '.join(known)}")
+            raise Invalid("state_unknown", state=state, known=known)
 
 
 def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement:
@@ -116,15 +117,25 @@ def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement
     )
     session.add(engagement)
     session.flush()
+    # the file number needs the id: set right after the INSERT, with the search columns
+    year = now.astimezone(ctx.settings.tz).year
+    number = search.file_number(process.name, year, engagement.id)  # type: ignore[arg-type]
+    engagement.file_number = number
+    for column, value in search.derived(
+        engagement.municipality, engagement.contact_name, engagement.owner, number
+    ).items():
+        setattr(engagement, column, value)
+    session.flush()
     return engagement
 
 
 def _check_version(engagement: Engagement, expected: int | None) -> None:
     if expected is not None and expected != engagement.version:
         raise Conflict(
-            f"expected_version {expected} is not current (current version: "
-            f"{engagement.version}); reload and retry",
-            current_version=engagement.version,
+            "stale_version",
+            expected_en=expected,
+            current=engagement.version,
+            extra={"current_version": engagement.version},
         )
 
 
@@ -151,7 +162,7 @@ def apply_versioned(
         {**values, "_id": engagement.id, "_version": engagement.version},
     )
     if result.rowcount != 1:
-        raise Conflict("the engagement was changed concurrently; reload and retry")
+        raise Conflict("changed_concurrently")
     for key, value in values.items():
         set_committed_value(engagement, key, value)
 
@@ -160,6 +171,50 @@ def fire(
     session: Session, ctx: Context, engagement_id: int, request: TransitionRequest, actor: str
 ) -> Engagement:
     return transition(session, ctx, engagement_id, request, actor)[0]
+
+
+def refusal_error(process: Process, state: str, trigger: str, refused: TriggerRefused) -> Conflict:
+    """A refused step as the API answers it: the engine's English reason and a German
+    one (the guards' own, or the stage's), the triggers allowed now and the failed
+    guards with their reasons."""
+    refusal = refused.refusal
+    extra = {
+        "allowed_triggers": refused.allowed,
+        "failed_guards": [
+            {"name": g.name, "reason_de": g.reason_de, "reason_en": g.reason_en}
+            for g in refusal.failed_guards
+        ],
+    }
+    step_de = process.step_label(trigger, "de")
+    if refusal.failed_guards:
+        reason_de = refusal.reason_in("de")
+        return Conflict(
+            "transition_refused",
+            reason_en=refusal.reason,
+            reason_de=reason_de,
+            step_de=step_de,
+            extra=extra,
+        )
+    if not refusal.wrong_state:  # a guard changed its mind between the check and the fire
+        return Conflict("transition_raced", reason_en=refusal.reason, step_de=step_de, extra=extra)
+    stage_de = process.stage(state).label("de")
+    if process.is_final(state):
+        return Conflict(
+            "transition_final",
+            reason_en=refusal.reason,
+            step_de=step_de,
+            stage_de=stage_de,
+            extra=extra,
+        )
+    sources = sorted({src for s in process.steps if s.trigger == trigger for src in s.source})
+    return Conflict(
+        "transition_wrong_state",
+        reason_en=refusal.reason,
+        step_de=step_de,
+        stage_de=stage_de,
+        sources_de=[process.stage(s).label("de") for s in sources if process.has_stage(s)],
+        extra=extra,
+    )
 
 
 def transition(
@@ -176,25 +231,20 @@ def transition(
         if any(request.trigger in p.triggers for p in ctx.registry.all()):
             # a step of another process (or version): a refusal in this engagement's terms
             raise Conflict(
-                f"'{request.trigger}' is not a step of {process.key}; its steps: {known}",
-                allowed_triggers=engine.allowed_triggers(facts),
+                "trigger_other_process",
+                trigger=request.trigger,
+                process=process.key,
+                known=known,
+                extra={"allowed_triggers": engine.allowed_triggers(facts)},
             )
-        raise Invalid(
-            f"unknown trigger '{request.trigger}'; known triggers of {process.key}: {known}"
-        )
+        raise Invalid("trigger_unknown", trigger=request.trigger, process=process.key, known=known)
     _check_version(engagement, request.expected_version)
-    facts.named["note_given"] = 1 if request.note else 0  # workflows.definition.REQUEST_FACTS
+    note_given = bool(request.note and request.note.strip())
+    facts.named["note_given"] = 1 if note_given else 0  # workflows.definition.REQUEST_FACTS
     try:
         outcome = ctx.engine_of(process.name, process.version).fire(facts, request.trigger)
     except TriggerRefused as refused:
-        raise Conflict(
-            refused.refusal.reason,
-            allowed_triggers=refused.allowed,
-            failed_guards=[
-                {"name": g.name, "reason_de": g.reason_de, "reason_en": g.reason_en}
-                for g in refused.refusal.failed_guards
-            ],
-        ) from None
+        raise refusal_error(process, facts.state, request.trigger, refused) from None
     due = schedule.stage_due(process, outcome.to_state, now, engagement.federal_state, ctx.settings)
     values: dict[str, Any] = {
         "state": outcome.to_state,
@@ -219,6 +269,7 @@ def transition(
             actor=actor,
             note=request.note or None,
             at=now,
+            action="transition",
         ),
     )
     queue_stage_notices(session, ctx, engagement, process, outcome, request.note)
@@ -240,7 +291,7 @@ def _funding_period(
         select(Grant).where(col(Grant.engagement_id) == engagement.id)
     ).scalar_one_or_none()
     if grant is None:  # the guard refuses this first; never a period from the click
-        raise Conflict("the grant notice must be recorded first (PUT …/grant)")
+        raise Conflict("grant_required")
     return schedule.funding_from_grant(grant.period_start, grant.period_end, ctx.settings)
 
 
@@ -259,17 +310,19 @@ def change(
     if changes.get("public") and engagement.public_slug is None:
         changes["public_slug"] = public_page.slug_for(engagement)
     if changes:
-        note = "; ".join(
-            f"{field} changed"
-            if field == "vision_summary"
-            else f"{field}: {getattr(engagement, field)!s} → {value!s}"
-            for field, value in changes.items()
-            if field != "public_slug"
+        shown = {k: v for k, v in changes.items() if k != "public_slug"}
+        details = {"fields": history.fields_changed(engagement.model_dump(), shown)}
+        derived = search.derived(
+            changes.get("municipality", engagement.municipality),
+            changes.get("contact_name", engagement.contact_name),
+            changes.get("owner", engagement.owner),
+            engagement.file_number,
         )
-        apply_versioned(
-            session, engagement, request.expected_version, {**changes, "updated_at": now}
+        values = {**changes, **derived, "updated_at": now}
+        apply_versioned(session, engagement, request.expected_version, values)
+        history.record_change(
+            session, engagement_id, "engagement", "changed", actor, details, at=now
         )
-        note_in_history(session, engagement, "update", actor, note, now)
     else:
         _check_version(engagement, request.expected_version)
     return engagement
@@ -279,8 +332,10 @@ def move_deadline(
     session: Session, ctx: Context, engagement_id: int, request: DeadlineRequest, actor: str
 ) -> Engagement:
     engagement = get(session, engagement_id)
-    if definition(ctx, engagement).is_final(engagement.state):
-        raise Conflict(f"the engagement is {engagement.state}; a final state has no deadline")
+    process = definition(ctx, engagement)
+    if process.is_final(engagement.state):
+        stage = process.stage(engagement.state).label("de")
+        raise Conflict("deadline_final", state_en=engagement.state, stage_de=stage)
     now = ctx.clock.now()
     wanted = from_client(request.due_at, ctx.settings.tz, "due_at")
     due = schedule.normalise_deadline(wanted, engagement.federal_state, ctx.settings)
@@ -290,41 +345,11 @@ def move_deadline(
         **schedule.deadline_fields(due, engagement.federal_state, ctx.settings, now),
     }
     apply_versioned(session, engagement, request.expected_version, values)
-    tz = ctx.settings.tz
-    old_text = old.astimezone(tz).isoformat() if old else "none"
-    note = f"{request.reason} (deadline {old_text} → {due.astimezone(tz).isoformat()})"
-    note_in_history(session, engagement, "deadline", actor, note, now)
-    return engagement
-
-
-def note_in_history(
-    session: Session, engagement: Engagement, kind: str, actor: str, note: str, at: datetime
-) -> None:
-    """A change that is not a transition (owner, deadline, grant, a record, consulting
-    days, …): the engagement stays in its stage; the note says what changed."""
-    session.add(
-        HistoryEntry(
-            engagement_id=engagement.id,  # type: ignore[arg-type]
-            kind=kind,
-            from_state=engagement.state,
-            to_state=engagement.state,
-            trigger=None,
-            actor=actor,
-            note=note,
-            at=at,
-        )
+    details = {"fields": history.fields_changed({"stage_due_at": old}, {"stage_due_at": due})}
+    history.record_change(
+        session, engagement_id, "engagement", "deadline", actor, details, request.reason, at=now
     )
-
-
-def history(session: Session, engagement_id: int) -> list[HistoryEntry]:
-    """The engagement's history, oldest first (presenters.history shows it)."""
-    get(session, engagement_id)
-    rows = session.execute(
-        select(HistoryEntry)
-        .where(HistoryEntry.engagement_id == engagement_id)  # type: ignore[arg-type]
-        .order_by(HistoryEntry.at, HistoryEntry.id)  # type: ignore[arg-type]
-    ).scalars()
-    return list(rows)
+    return engagement
 
 
 def list_page(
@@ -335,17 +360,18 @@ def list_page(
     limit: int,
     offset: int,
     by_deadline: bool = False,
+    sort: str | None = None,
 ) -> tuple[list[Engagement], int]:
     """One page and the total. `by_deadline`: overdue first, then by deadline, final ones
     (no deadline) last; ascending deadlines already put every overdue one first, most
-    overdue at the top, so one ORDER BY on the indexed column does both."""
-    query = filters.where(select(Engagement), ctx.clock.now())
+    overdue at the top, so one ORDER BY on the indexed column does both. `sort` (one of
+    filters.SORTS, "-" for descending) orders by that column instead."""
+    query = filters.where(select(Engagement), ctx.clock.now(), tz=ctx.settings.tz)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    order = (
-        (col(Engagement.stage_due_at).is_(None), col(Engagement.stage_due_at), col(Engagement.id))
-        if by_deadline
-        else (col(Engagement.id),)
-    )
+    if sort or by_deadline:
+        order = order_by(sort or "deadline", ctx.registry)
+    else:
+        order = (col(Engagement.id),)
     rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
     return list(rows), int(total)
 

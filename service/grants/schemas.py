@@ -9,6 +9,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from service.core.input_errors import problem
 from service.core.validation import NAME_PATTERN, PlanDate, Reason, _name, _string, number
 
 MAX_EUR = 1_000_000_000.0
@@ -46,14 +47,11 @@ class GrantPut(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.period_end < self.period_start:
-            raise ValueError("period_end must not be before period_start")
+            raise problem("period_order")
         if self.notice_date > self.period_start:
-            raise ValueError(
-                "notice_date must not be after period_start: the funding period begins "
-                "with the notice at the earliest"
-            )
+            raise problem("notice_after_period_start")
         if self.grant_amount > self.eligible_costs:
-            raise ValueError("grant_amount must not exceed eligible_costs")
+            raise problem("grant_above_costs")
         return self
 
 

@@ -10,7 +10,6 @@ once approved, on every change of its period here.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -18,9 +17,9 @@ from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
-from service.engagements import schedule
+from service.engagements import history, schedule
 from service.engagements.models import Engagement
-from service.engagements.service import apply_versioned, definition, get, note_in_history
+from service.engagements.service import apply_versioned, definition, get
 from service.grants.models import Grant
 from service.grants.schemas import GrantPut
 from service.milestones import service as milestones
@@ -35,16 +34,6 @@ FIELDS = (
     "grant_amount",
     "funding_rate_percent",
 )
-LABELS_DE = {
-    "funding_reference": "Förderkennzeichen",
-    "notice_date": "Bescheiddatum",
-    "period_start": "Beginn des Bewilligungszeitraums",
-    "period_end": "Ende des Bewilligungszeitraums",
-    "eligible_costs": "zuwendungsfähige Ausgaben",
-    "grant_amount": "Zuwendung",
-    "funding_rate_percent": "Förderquote",
-}
-NOTE_MAX = 4000
 
 
 def grant_of(session: Session, engagement_id: int) -> Grant | None:
@@ -57,7 +46,7 @@ def get_for(session: Session, engagement_id: int) -> Grant:
     get(session, engagement_id)
     grant = grant_of(session, engagement_id)
     if grant is None:
-        raise NotFound(f"engagement {engagement_id} has no grant notice recorded")
+        raise NotFound("grant_not_found", engagement=engagement_id)
     return grant
 
 
@@ -65,16 +54,6 @@ def euro_de(amount: float) -> str:
     """10000.5 → "10.000,50 €"."""
     text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
     return f"{text} €"
-
-
-def _shown(field: str, value: Any) -> str:
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    if field in ("eligible_costs", "grant_amount"):
-        return euro_de(float(value))
-    if field == "funding_rate_percent":
-        return f"{float(value):g} %".replace(".", ",")
-    return str(value)
 
 
 def check_minimum(engagement: Engagement, amount: float) -> None:
@@ -85,12 +64,12 @@ def check_minimum(engagement: Engagement, amount: float) -> None:
         return
     minimum = rules.min_grant_eur
     raise Invalid(
-        f"grant_amount: {amount:,.2f} € is below the minimum grant of {minimum:,.0f} € "
-        f"under the Kommunalrichtlinie {rules.version}",
-        detail_de=(
-            f"Zuwendung: {euro_de(amount)} liegt unter der Mindestzuwendung von "
-            f"{euro_de(minimum)} nach der Kommunalrichtlinie {rules.version}"
-        ),
+        "grant_below_minimum",
+        amount_en=amount,
+        minimum_en=minimum,
+        amount_de=euro_de(amount),
+        minimum_de=euro_de(minimum),
+        krl=rules.version,
     )
 
 
@@ -103,42 +82,23 @@ def put(session: Session, ctx: Context, engagement_id: int, data: GrantPut, acto
     engagement = get(session, engagement_id)
     process = definition(ctx, engagement)
     if process.is_final(engagement.state):
-        raise Conflict(
-            f"the engagement is {engagement.state}; a final engagement's grant notice "
-            "cannot be changed"
-        )
+        stage = process.stage(engagement.state).label("de")
+        raise Conflict("grant_final", state_en=engagement.state, stage_de=stage)
     if not takes_period_from_grant(ctx, engagement):
-        raise Conflict(
-            f"{process.key} takes no grant notice: its funding period runs from approve "
-            f"(FOKUS_FUNDING_PERIOD_MONTHS); migrate the engagement to a version that "
-            "records the notice first"
-        )
+        raise Conflict("grant_not_taken", process=process.key)
     check_minimum(engagement, data.grant_amount)
     now = ctx.clock.now()
     grant = grant_of(session, engagement_id)
     new = {f: getattr(data, f) for f in FIELDS}
     if grant is None:
-        note = "Zuwendungsbescheid erfasst: " + "; ".join(
-            f"{LABELS_DE[f]} {_shown(f, v)}" for f, v in new.items()
-        )
+        action, fields = "added", history.fields_changed({}, new)
     else:
         changed = {f: v for f, v in new.items() if getattr(grant, f) != v}
         if not changed:
             return grant  # the same notice again: nothing to record
         if data.reason is None:
-            raise Invalid(
-                "reason: required to change a recorded grant notice (say why, e.g. "
-                "'Bewilligungszeitraum verlängert bis 30.11.2027')",
-                detail_de="Grund: eine Änderung des Zuwendungsbescheids braucht eine Begründung",
-            )
-        note = (
-            f"Zuwendungsbescheid geändert: {data.reason} ("
-            + "; ".join(
-                f"{LABELS_DE[f]} {_shown(f, getattr(grant, f))} → {_shown(f, v)}"
-                for f, v in changed.items()
-            )
-            + ")"
-        )
+            raise Invalid("grant_change_reason")
+        action, fields = "changed", history.fields_changed(grant.model_dump(), changed)
     values: dict[str, Any] = {"updated_at": now}
     if engagement.funding_starts_at is not None:
         values.update(schedule.funding_from_grant(data.period_start, data.period_end, ctx.settings))
@@ -151,7 +111,9 @@ def put(session: Session, ctx: Context, engagement_id: int, data: GrantPut, acto
             setattr(grant, field, value)
         grant.updated_at = now
     session.add(grant)
-    note_in_history(session, engagement, "change", actor, note[:NOTE_MAX], now)
+    history.record_change(
+        session, engagement_id, "grant", action, actor, {"fields": fields}, data.reason, at=now
+    )
     session.flush()
     milestones.refresh(session, ctx, engagement)  # dated from the (changed) funding period
     return grant

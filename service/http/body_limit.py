@@ -20,10 +20,13 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.core.errors import text
+
 
 class BodyTooLarge(HTTPException):
     def __init__(self, max_bytes: int) -> None:
         super().__init__(413, _too_large(max_bytes))
+        self.max_bytes = max_bytes  # service/http/http_errors.py words the answer
 
 
 def _too_large(max_bytes: int) -> str:
@@ -56,10 +59,10 @@ class BodyLimitMiddleware:
                 try:
                     too_large = int(value) > max_bytes
                 except ValueError:
-                    await _reply(send, 400, "invalid Content-Length")
+                    await _reply(send, 400, "content_length_invalid")
                     return
                 if too_large:
-                    await _reply(send, 413, _too_large(max_bytes))
+                    await _reply(send, 413, "body_too_large", limit=max_bytes)
                     return
         received = 0
         exceeded = False
@@ -83,7 +86,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.response.start":
                 if exceeded and not started:
                     started = replaced = True
-                    await _reply(send, 413, _too_large(max_bytes))
+                    await _reply(send, 413, "body_too_large", limit=max_bytes)
                     return
                 started = True
             if not replaced:  # else: the app's own answer to the failed read is dropped
@@ -93,13 +96,15 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, limited_send)
         except BodyTooLarge:
             if not started:
-                await _reply(send, 413, _too_large(max_bytes))
+                await _reply(send, 413, "body_too_large", limit=max_bytes)
             elif not replaced:
                 raise
 
 
-async def _reply(send: Any, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
+async def _reply(send: Any, status: int, code: str, **params: Any) -> None:
+    """An answer before the app runs, in the shape of every error (service/core/errors.py)."""
+    texts = {"detail": text(code, "en", **params), "detail_de": text(code, "de", **params)}
+    body = json.dumps({"code": code, **texts}).encode()
     await send(
         {
             "type": "http.response.start",

@@ -15,31 +15,42 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
-from service.core.errors import DomainError
+from service.core import input_errors
+from service.core.errors import DomainError, text
 from service.http import openapi
 
 log = logging.getLogger("fokus.http")
 
 
-def _field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
-    return ".".join(parts) or "body"
-
-
 def describe(errors: list[Any]) -> tuple[str, list[dict[str, Any]]]:
-    items = []
-    for error in errors:
-        message = str(error.get("msg", "invalid"))
-        message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        field = _field(tuple(error.get("loc", ())))
-        if error.get("type") == "json_invalid":
-            field = "body"
-            message = "malformed JSON: " + str(error.get("ctx", {}).get("error", message))
-        elif error.get("type") == "missing":
-            message = "field required"
-        items.append({"field": field, "message": message})
-    text = "; ".join(f"{i['field']}: {i['message']}" for i in items)
-    return text, items
+    """The API's `detail` for schema errors and its `errors` items (field, code, message,
+    message_de), worded by service/core/input_errors.py."""
+    found = input_errors.problems(errors)
+    return input_errors.legacy_summary(found), [p.item() for p in found]
+
+
+def validation_body(errors: list[Any]) -> dict[str, Any]:
+    """The whole 422 answer for schema errors: code `validation`, the English `detail`
+    as the API has always worded it, `detail_de`, and one item per problem."""
+    found = input_errors.problems(errors)
+    return {
+        "code": input_errors.VALIDATION,
+        "detail": input_errors.legacy_summary(found),
+        "detail_de": input_errors.summary(found, "de"),
+        "errors": [p.item() for p in found],
+    }
+
+
+def _answer(
+    code: str, status: int, headers: dict[str, str] | None = None, **params: Any
+) -> JSONResponse:
+    """An answer the HTTP layer itself gives, worded by the catalogue."""
+    body = {
+        "code": code,
+        "detail": text(code, "en", **params),
+        "detail_de": text(code, "de", **params),
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 # FastAPI's answer when reading a JSON body failed for another reason than bad syntax
@@ -62,16 +73,17 @@ def _allowed_methods(request: Request) -> str | None:
     return ", ".join(allowed) or None
 
 
-def _unparsable(exc: StarletteHTTPException) -> str | None:
-    """Why FastAPI could not read a JSON body (not UTF-8, nested too deeply), or None."""
+def _unparsable(exc: StarletteHTTPException) -> tuple[str, str] | None:
+    """Why FastAPI could not read a JSON body (not UTF-8, nested too deeply) in English
+    and German, or None."""
     if exc.status_code != 400 or exc.detail != _UNPARSABLE_BODY:
         return None
     cause = exc.__cause__
     if isinstance(cause, UnicodeDecodeError):
-        return "malformed JSON: the body is not UTF-8"
+        return "the body is not UTF-8", "nicht UTF-8-kodiert"
     if isinstance(cause, RecursionError):
-        return "malformed JSON: nested too deeply"
-    return "malformed JSON: the body could not be read"
+        return "nested too deeply", "zu tief verschachtelt"
+    return "the body could not be read", "nicht lesbar"
 
 
 def install(app: FastAPI) -> None:
@@ -79,39 +91,42 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code)
+        return JSONResponse(exc.body(), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        text, items = describe(list(exc.errors()))
-        return JSONResponse({"detail": text, "errors": items}, status_code=422)
+        return JSONResponse(validation_body(list(exc.errors())), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         unparsable = _unparsable(exc)
         if unparsable is not None:  # one status for a body that is not JSON: 422
-            problem = {"field": "body", "message": unparsable}
-            return JSONResponse({"detail": f"body: {unparsable}", "errors": [problem]}, 422)
-        detail = exc.detail if exc.status_code != 404 else "not found"
+            why_en, why_de = unparsable
+            error = {
+                "type": "body_unreadable",
+                "loc": ("body",),
+                "msg": f"malformed JSON: {why_en}",
+            }
+            body = validation_body([{**error, "ctx": {"why_en": why_en, "why_de": why_de}}])
+            return JSONResponse(body, 422)
         headers = dict(exc.headers or {})
+        if exc.status_code == 404:
+            return _answer("not_found", 404, headers)
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
+            return _answer("method_not_allowed", 405, headers, allowed=headers["Allow"])
+        if exc.status_code == 413:
+            return _answer("body_too_large", 413, headers, limit=getattr(exc, "max_bytes", "?"))
+        status, detail = exc.status_code, str(exc.detail)
+        return _answer("http_error", status, headers, detail_en=detail, status_de=status)
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
         """Two requests racing to create the same thing: the loser hears why."""
         log.info("integrity error: %s", exc.orig)
-        return JSONResponse(
-            {"detail": "conflict: this already exists or was changed concurrently; reload"},
-            status_code=409,
-        )
+        return _answer("integrity_conflict", 409)
 
     @app.exception_handler(OperationalError)
     async def database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database error: %s", exc)
-        return JSONResponse(
-            {"detail": "the database is unavailable; try again"},
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
+        return _answer("database_unavailable", 503, {"Retry-After": "1"})

@@ -1,6 +1,7 @@
 """What the OpenAPI document says about errors and authentication, declared once.
 
-Every error the service sends is JSON `{"detail": …}` (service/http/http_errors.py); the models
+Every error the service sends is JSON `{"code": …, "detail": …, "detail_de": …}`
+(service/http/http_errors.py, texts from templates/i18n/errors.json); the models
 here describe those bodies. A route declares the statuses its own logic answers with,
 `responses=errors(403, 404, …)`. The statuses of the app's machinery hold for every
 operation and are added by `install(app)`'s document: a body over FOKUS_MAX_BODY_BYTES
@@ -21,13 +22,21 @@ from pydantic.json_schema import models_json_schema
 
 class FieldProblem(BaseModel):
     field: str = Field(description="the field, dotted for nested ones; 'body' for the whole body")
-    message: str
+    code: str = Field(
+        description="what is wrong: a pydantic error type (missing, string_too_long, …) or "
+        "a code of the service's own checks (email_no_domain_dot, blank, …)"
+    )
+    message: str = Field(description="in English")
+    message_de: str = Field(description="in German, the field named by its German label")
 
 
 class ErrorResponse(BaseModel):
-    """Every error: `detail` says what went wrong in words a person can act on."""
+    """Every error: `code` says which one (docs/api.md, Errors), `detail` in English and
+    `detail_de` in German say what went wrong in words a person can act on."""
 
-    detail: str
+    code: str = Field(description="the error's code from the error catalogue")
+    detail: str = Field(description="in English")
+    detail_de: str = Field(description="in German")
 
 
 class ValidationErrorResponse(ErrorResponse):

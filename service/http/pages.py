@@ -17,7 +17,9 @@ from service.core import translations
 from service.core.paths import templates_dir
 from service.core.translations import DEFAULT, LANGUAGES
 
-# the visitor's language choice (`?lang=en`), remembered for a year
+# the visitor's language choice (`?lang=en`), remembered for a year; choosing the default
+# language again (`?lang=de`) clears it. The page header says which language is active and
+# that a choice other than the default is remembered, with a link back.
 COOKIE = "fokus_lang"
 
 
@@ -48,6 +50,29 @@ def lang_url(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
+def remember(request: Request, response: HTMLResponse) -> None:
+    """`?lang=` of a language other than the default is remembered for a year; the
+    default clears what was remembered, so choosing German again forgets the choice."""
+    wanted = request.query_params.get("lang")
+    if wanted not in LANGUAGES:
+        return
+    if wanted == DEFAULT:
+        if COOKIE in request.cookies:
+            response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+    elif request.cookies.get(COOKIE) != wanted:
+        response.set_cookie(
+            COOKIE, wanted, max_age=365 * 86400, path="/", httponly=True, samesite="lax"
+        )
+
+
+def _today(request: Request) -> str:
+    """Today in the service's time zone as dd.mm.yyyy (by its clock, which tests move)."""
+    ctx = getattr(request.app.state, "ctx", None)
+    if ctx is None:
+        return ""
+    return str(ctx.clock.now().astimezone(ctx.settings.tz).strftime("%d.%m.%Y"))
+
+
 def page(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
@@ -63,19 +88,22 @@ def page(
         "t": translations.language(lang).words,
         "user": None,
         "csrf": "",
+        "may_write": False,
         "lang_urls": {code: lang_url(request, code) for code in LANGUAGES},
-        # the RSVP pages (workshops feature) are written in German only so far: no switch
+        # the RSVP pages (workshops feature) are written in German only so far: no switch,
+        # and their `?lang=` neither sets nor clears the dashboard's choice
         "lang_switch": own_language,
+        # a language other than the default comes from `?lang=` or the cookie: remembered
+        "lang_remembered": own_language and lang != DEFAULT,
+        # the day a printed page carries (templates/static/print.css shows it)
+        "printed_on": _today(request),
         **context,
         "lang": lang,
     }
     html = environment().get_template(template).render(values)
     response = HTMLResponse(html, status_code=status_code)
-    wanted = request.query_params.get("lang")
-    if wanted in LANGUAGES and request.cookies.get(COOKIE) != wanted:
-        response.set_cookie(
-            COOKIE, wanted, max_age=365 * 86400, path="/", httponly=True, samesite="lax"
-        )
+    if own_language:
+        remember(request, response)
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

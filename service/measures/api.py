@@ -25,7 +25,7 @@ def _public(row: object) -> MeasurePublic:
 def add_measure(
     engagement_id: Id, data: MeasureCreate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> MeasurePublic:
-    return _public(service.create(session, ctx, engagement_id, data))
+    return _public(service.create(session, ctx, engagement_id, data, principal.name))
 
 
 @router.get(
@@ -45,4 +45,4 @@ def list_measures(
 def update_measure(
     measure_id: Id, data: MeasureUpdate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> MeasurePublic:
-    return _public(service.change(session, ctx, measure_id, data))
+    return _public(service.change(session, ctx, measure_id, data, principal.name))

@@ -6,6 +6,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from service.core.input_errors import problem
 from service.core.validation import Name, OptionalName, Percent, PlanDate, Text
 
 
@@ -52,7 +53,7 @@ class MeasureCreate(BaseModel):
     @model_validator(mode="after")
     def _order(self) -> Self:
         if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
-            raise ValueError("planned_end must not be before planned_start")
+            raise problem("planned_order")
         return self
 
 
@@ -76,7 +77,7 @@ class MeasureUpdate(BaseModel):
     @model_validator(mode="after")
     def _something(self) -> Self:
         if self.status is None and self.progress_percent is None:
-            raise ValueError("send status and/or progress_percent")
+            raise problem("nothing_to_change_measure")
         return self
 
 

@@ -5,14 +5,18 @@ from sqlmodel import Session
 
 from service.core.context import Context
 from service.core.errors import NotFound
+from service.engagements import history
 from service.engagements.service import get as get_engagement
 from service.measures.models import Measure
 from service.measures.schemas import MeasureCreate, MeasureStatus, MeasureUpdate
 
 STARTS = (MeasureStatus.in_progress, MeasureStatus.completed)
+MEASURE_STATE = ("status", "progress_percent")  # what `change` changes (the history shows it)
 
 
-def create(session: Session, ctx: Context, engagement_id: int, data: MeasureCreate) -> Measure:
+def create(
+    session: Session, ctx: Context, engagement_id: int, data: MeasureCreate, actor: str
+) -> Measure:
     get_engagement(session, engagement_id)
     now = ctx.clock.now()
     measure = Measure(
@@ -28,6 +32,10 @@ def create(session: Session, ctx: Context, engagement_id: int, data: MeasureCrea
     )
     session.add(measure)
     session.flush()
+    named = {"name": measure.title}
+    history.record_change(
+        session, engagement_id, "measure", "added", actor, named, at=now, subject_id=measure.id
+    )
     return measure
 
 
@@ -42,11 +50,14 @@ def list_for(session: Session, engagement_id: int) -> list[Measure]:
     )
 
 
-def change(session: Session, ctx: Context, measure_id: int, data: MeasureUpdate) -> Measure:
+def change(
+    session: Session, ctx: Context, measure_id: int, data: MeasureUpdate, actor: str
+) -> Measure:
     measure = session.get(Measure, measure_id)
     if measure is None:
-        raise NotFound(f"measure {measure_id} not found")
+        raise NotFound("measure_not_found", measure=measure_id)
     now = ctx.clock.now()
+    before = measure.model_dump()
     if data.status is not None:
         measure.status = data.status.value
         # the first start counts, a later one does not move it; a measure reported
@@ -58,6 +69,32 @@ def change(session: Session, ctx: Context, measure_id: int, data: MeasureUpdate)
     if data.progress_percent is not None:
         measure.progress_percent = data.progress_percent
     measure.updated_at = now
+    session.add(measure)
+    session.flush()
+    changed = history.fields_changed(before, {f: getattr(measure, f) for f in MEASURE_STATE})
+    if changed:
+        details = {"name": measure.title, "fields": changed}
+        eid = measure.engagement_id
+        history.record_change(
+            session, eid, "measure", "changed", actor, details, at=now, subject_id=measure_id
+        )
+    return measure
+
+
+def revise(session: Session, ctx: Context, measure_id: int, data: MeasureCreate) -> Measure:
+    """Replaces what describes the measure (title, action area, description, responsible
+    person, planned start and end) with the form's values; status, progress and
+    `started_at` stay as they are."""
+    measure = session.get(Measure, measure_id)
+    if measure is None:
+        raise NotFound("measure_not_found", measure=measure_id)
+    measure.title = data.title
+    measure.action_area = data.action_area.value
+    measure.description = data.description or None
+    measure.responsible = data.responsible or None
+    measure.planned_start = data.planned_start
+    measure.planned_end = data.planned_end
+    measure.updated_at = ctx.clock.now()
     session.add(measure)
     session.flush()
     return measure

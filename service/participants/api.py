@@ -27,7 +27,7 @@ def _public(row: object) -> ParticipantPublic:
 def add_participant(
     engagement_id: Id, data: ParticipantCreate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> ParticipantPublic:
-    return _public(service.create(session, ctx, engagement_id, data))
+    return _public(service.create(session, ctx, engagement_id, data, principal.name))
 
 
 @router.get(
@@ -42,6 +42,8 @@ def list_participants(
 
 
 @router.delete("/participants/{participant_id}", status_code=204, responses=errors(403, 404, 422))
-def erase_participant(participant_id: Id, principal: Writer, session: WriteSession) -> Response:
-    service.erase(session, participant_id)
+def erase_participant(
+    participant_id: Id, principal: Writer, ctx: Ctx, session: WriteSession
+) -> Response:
+    service.erase(session, ctx, participant_id, principal.name)
     return Response(status_code=204)

@@ -17,4 +17,5 @@ class Participant(SQLModel, table=True):
     organisation: str | None = Field(default=None, max_length=200)
     role: str | None = Field(default=None, max_length=200)
     language: str = Field(default="de", max_length=2)
+    salutation: str | None = Field(default=None, max_length=4)  # frau | herr | None (issue 15)
     created_at: datetime

@@ -7,6 +7,7 @@ from sqlmodel import Session, col
 
 from service.core.context import Context
 from service.core.errors import Conflict, NotFound
+from service.engagements import history
 from service.engagements.service import get as get_engagement
 from service.mail import outbox
 from service.participants.models import Participant
@@ -15,7 +16,7 @@ from service.workshops import service as workshops
 
 
 def create(
-    session: Session, ctx: Context, engagement_id: int, data: ParticipantCreate
+    session: Session, ctx: Context, engagement_id: int, data: ParticipantCreate, actor: str
 ) -> Participant:
     engagement = get_engagement(session, engagement_id)
     email = data.email.lower()  # one person, however they typed their address
@@ -27,8 +28,10 @@ def create(
     ).first()
     if duplicate is not None:
         raise Conflict(
-            f"{email} is already a participant of engagement {engagement_id}",
-            participant_id=duplicate[0],
+            "participant_duplicate",
+            email=email,
+            engagement=engagement_id,
+            extra={"participant_id": duplicate[0]},
         )
     participant = Participant(
         engagement_id=engagement_id,
@@ -39,6 +42,45 @@ def create(
         language=data.language or engagement.language,
         created_at=ctx.clock.now(),
     )
+    session.add(participant)
+    session.flush()
+    named = {"name": participant.name}
+    at, pid = participant.created_at, participant.id
+    history.record_change(
+        session, engagement_id, "participant", "added", actor, named, at=at, subject_id=pid
+    )
+    return participant
+
+
+def change(session: Session, participant_id: int, data: ParticipantCreate) -> Participant:
+    """Corrects name, address, organisation and role (the whole record, as the form
+    shows it; a language not sent stays). Another participant of the engagement with the
+    new address: 409, as on create. Invitations and answers stay the person's; mail
+    already queued keeps the address it was written to."""
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound("participant_not_found", participant=participant_id)
+    email = data.email.lower()
+    duplicate = session.execute(
+        select(col(Participant.id)).where(
+            col(Participant.engagement_id) == participant.engagement_id,
+            col(Participant.email) == email,
+            col(Participant.id) != participant_id,
+        )
+    ).first()
+    if duplicate is not None:
+        raise Conflict(
+            "participant_duplicate",
+            email=email,
+            engagement=participant.engagement_id,
+            extra={"participant_id": duplicate[0]},
+        )
+    participant.name = data.name
+    participant.email = email
+    participant.organisation = data.organisation or None
+    participant.role = data.role or None
+    if data.language is not None:
+        participant.language = data.language
     session.add(participant)
     session.flush()
     return participant
@@ -55,13 +97,18 @@ def list_for(session: Session, engagement_id: int) -> list[Participant]:
     )
 
 
-def erase(session: Session, participant_id: int) -> None:
+def erase(session: Session, ctx: Context, participant_id: int, actor: str) -> None:
     """Deletes the person; each feature that holds something of theirs forgets it in the
     same transaction: the workshops their invitations, the outbox their unsent mail and
     the address and text of mail already sent (the delivery record stays, without them)."""
     participant = session.get(Participant, participant_id)
     if participant is None:
-        raise NotFound(f"participant {participant_id} not found")
+        raise NotFound("participant_not_found", participant=participant_id)
     workshops.forget_participant(session, participant_id)
+    history.forget_participant(session, participant.engagement_id, participant_id)
+    eid, now = participant.engagement_id, ctx.clock.now()
+    history.record_change(
+        session, eid, "participant", "removed", actor, at=now, subject_id=participant_id
+    )
     outbox.forget_recipient(session, participant_id)
     session.delete(participant)

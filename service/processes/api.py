@@ -28,7 +28,7 @@ VersionNumber = Annotated[int, Path(ge=1, le=10_000)]
 
 def _versions(ctx: Context, name: str) -> list[Process]:
     if not ctx.registry.knows(name):
-        raise NotFound(f"process {name!r} not found; known: {', '.join(ctx.registry.names())}")
+        raise NotFound("process_not_found", process=name, known=ctx.registry.names())
     return ctx.registry.versions(name)
 
 
@@ -58,7 +58,7 @@ def get_version(
     for process in _versions(ctx, name):
         if process.version == version:
             return process_as_data(process, ctx.settings)
-    raise NotFound(f"process {name!r} has no version {version}")
+    raise NotFound("process_version_not_found", process=name, version=version)
 
 
 @router.post(

@@ -9,6 +9,7 @@ version is refused with the reason and left untouched.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,11 +50,13 @@ def plan(
     is a warning; one to a stage the new version does not have refuses the engagements
     in that stage, with the reason."""
     if not ctx.registry.knows(name):
-        raise NotFound(f"unknown process {name!r}; known: {', '.join(ctx.registry.names())}")
+        raise NotFound("migration_process_unknown", process=name, known=ctx.registry.names())
     for label, version in (("from_version", from_version), ("to_version", to_version)):
         if not ctx.registry.knows(name, version):
             known = ", ".join(str(p.version) for p in ctx.registry.versions(name))
-            raise NotFound(f"{label}: {name} has no version {version}; known: {known}")
+            raise NotFound(
+                "migration_version_unknown", field=label, process=name, version=version, known=known
+            )
     source = ctx.registry.get(name, from_version)
     target = ctx.registry.get(name, to_version)
     warnings = [
@@ -163,18 +166,21 @@ def _migrate_one(
         )
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             return False
-        renamed = f", stage {from_state} → {to_state}" if from_state != to_state else ""
+        source = {"process": migration.process, "version": migration.source.version}
+        target = {"process": migration.process, "version": migration.target.version}
         session.execute(
             _HISTORY,
             dict(
                 engagement_id=eid,
-                kind="migrate",
+                kind="transition",
                 from_state=from_state,
                 to_state=to_state,
                 trigger="migrate",
                 actor=actor,
-                note=f"{migration.source.key} → {migration.target.key}{renamed}",
+                note=None,  # the summary says it (engagements.history), from details
                 at=now,
+                action="migrated",
+                details=json.dumps({"from": source, "to": target}),
             ),
         )
     return True

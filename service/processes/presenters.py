@@ -37,6 +37,7 @@ def process_as_data(process: Process, settings: Settings) -> dict[str, Any]:
                 for g in step.guards
             ],
             "notices": [{"template": n.template, "to": n.to} for n in process.notices_of(step)],
+            "needs_reason": step.needs_reason,
         }
         for step in process.steps
     ]

@@ -85,6 +85,11 @@ class StepPublic(BaseModel):
     label_en: str
     guards: list[GuardPublic]
     notices: list[NoticePublic] = Field(description="the mail this step sends, and to whom")
+    needs_reason: bool = Field(
+        False,
+        description="fires only with a `note` giving the reason (reject, withdraw); without "
+        "one: 409, failed guard `reason_given`",
+    )
 
 
 class MilestoneDefinition(BaseModel):

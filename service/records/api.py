@@ -91,7 +91,7 @@ async def _read(request: Request, ctx: Context) -> tuple[RecordCreate, service.U
         except BodyTooLarge:
             raise
         except Exception as exc:  # a malformed form, too many parts or fields
-            raise Invalid(f"body: not a valid form: {exc}"[:300]) from None
+            raise Invalid("record_form_invalid", reason_en=str(exc)[:250]) from None
         values: dict[str, Any] = {}
         upload: service.Upload | None = None
         for key, value in form.multi_items():
@@ -102,7 +102,7 @@ async def _read(request: Request, ctx: Context) -> tuple[RecordCreate, service.U
                 if value or key in ("kind", "date"):
                     values[key] = value
             else:
-                raise Invalid(f"{key}: unknown form field (expected {', '.join(_FIELDS)}, file)")
+                raise Invalid("record_form_field_unknown", field=key[:100], expected=_FIELDS)
         try:
             return RecordCreate.model_validate(values), upload
         except ValidationError as exc:

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from service.core.context import Context
-from service.core.errors import Conflict, DomainError, Invalid, NotFound
+from service.core.errors import Conflict, DomainError, Invalid, NotFound, date_de
+from service.engagements import history
 from service.engagements.models import Engagement
-from service.engagements.service import definition, note_in_history
+from service.engagements.service import definition, stage_de
 from service.engagements.service import get as get_engagement
 from service.grants.models import Grant
 from service.milestones import service as milestones
@@ -59,7 +60,7 @@ def clean_type(content_type: str | None) -> str:
 def _writable(ctx: Context, engagement: Engagement) -> None:
     if definition(ctx, engagement).is_final(engagement.state):
         raise Conflict(
-            f"the engagement is {engagement.state}: a final engagement takes no new records"
+            "record_final", state_en=engagement.state, stage_de=stage_de(ctx, engagement)
         )
 
 
@@ -84,16 +85,14 @@ def add(
         grant = grant_of(session, engagement_id)
         if grant is not None and data.date < grant.notice_date:
             raise Invalid(
-                f"project started before approval: a consultant_contract dated {data.date} "
-                f"lies before the grant notice of {grant.notice_date}; a contract signed "
-                "before the notice makes the project ineligible (KRL: no project start before "
-                "approval; Vorhabenbeginn vor Bewilligung ist nicht förderfähig)"
+                "record_before_notice",
+                date_en=data.date,
+                notice_en=grant.notice_date,
+                date_de=date_de(data.date),
+                notice_de=date_de(grant.notice_date),
             )
     if upload is not None and len(upload.content) > ctx.settings.max_upload_bytes:
-        raise FileTooLarge(
-            f"the file is larger than {ctx.settings.max_upload_bytes} bytes "
-            "(FOKUS_MAX_UPLOAD_BYTES)"
-        )
+        raise FileTooLarge("file_too_large", limit=ctx.settings.max_upload_bytes)
     now = ctx.clock.now()
     record = Record(
         engagement_id=engagement_id,
@@ -114,12 +113,11 @@ def add(
     if upload is not None:
         assert record.id is not None
         session.add(RecordFile(record_id=record.id, content=upload.content))
-    note = f"record {kind} of {data.date.isoformat()} added"
-    if record.reference:
-        note += f" ({record.reference})"
-    if upload is not None:
-        note += f", file {record.file_name} ({record.file_size} bytes)"
-    note_in_history(session, engagement, "change", actor, note, now)
+    details = {"kind": kind, "date": data.date, "reference": record.reference}
+    details["file"] = record.file_name
+    history.record_change(
+        session, engagement_id, "record", "added", actor, details, at=now, subject_id=record.id
+    )
     session.flush()
     milestones.refresh(session, ctx, engagement)  # a record may be what a milestone needs
     return record
@@ -139,8 +137,8 @@ def list_for(session: Session, engagement_id: int) -> list[Record]:
 def file_of(session: Session, record_id: int) -> tuple[Record, bytes]:
     record = session.get(Record, record_id)
     if record is None:
-        raise NotFound(f"record {record_id} not found")
+        raise NotFound("record_not_found", record=record_id)
     stored = session.get(RecordFile, record_id)
     if stored is None:
-        raise NotFound(f"record {record_id} has no file")
+        raise NotFound("record_no_file", record=record_id)
     return record, stored.content

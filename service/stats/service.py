@@ -157,7 +157,12 @@ def _completed_stays(db: Database) -> Any:
             _days(db, history.c.at).label("left"),
             previous.label("previous"),
         )
-        .where(history.c.kind == "transition", history.c.from_state.is_not(None))
+        .where(
+            history.c.kind == "transition",
+            history.c.from_state.is_not(None),
+            # a move to another process version is a transition entry, not a stay's end
+            func.coalesce(history.c.trigger, "") != "migrate",
+        )
         .subquery()
     )
     return (

@@ -34,6 +34,14 @@ MESSAGES = {
     "deadline",
     "owner",
     "logged_out",
+    "pt_changed",  # service/web/participants_forms.py
+    "ws_changed",  # service/web/workshops_forms.py (also ws_cancelled, ws_reminded)
+    "ws_cancelled",
+    "ws_reminded",
+    "new_created",  # service/web/new_engagement.py
+    "grant",  # service/web/programme_forms.py (also record, consulting_day)
+    "record",
+    "consulting_day",
 }
 
 
@@ -69,10 +77,16 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", {"status": status, "message": message}, status)
 
 
+def error_text(request: Request, exc: DomainError) -> str:
+    """The error in the request's language (the catalogue's text, never the English
+    `detail` on a German page)."""
+    return exc.text(i18n.language(request))
+
+
 class PageRoute(APIRoute):
     """A dashboard route: a domain error that leaves its endpoint becomes the error page
-    with the error's status and text (rendered in a worker thread: the session is read
-    from the database)."""
+    with the error's status and its text in the page's language (rendered in a worker
+    thread: the session is read from the database)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -81,7 +95,8 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except DomainError as exc:
-                return await run_in_threadpool(error_page, request, exc.status_code, exc.detail)
+                message = error_text(request, exc)
+                return await run_in_threadpool(error_page, request, exc.status_code, message)
 
         return page_handler
 
@@ -97,11 +112,10 @@ def check_post(
     """The checks every POST starts with: CSRF, then a login, then a role that may
     write. Returns the signed-in session."""
     sess = websession.load(request)
-    t = words(request)
     if not websession.csrf_ok(sess, form.get(websession.CSRF_FIELD)):
-        raise Forbidden(t["csrf"])
+        raise Forbidden("csrf_invalid")
     if sess.principal is None:
-        raise Unauthorized(t["login"])
+        raise Unauthorized("login_required")
     if write and not sess.may_write:
-        raise Forbidden(t["forbidden"])
+        raise Forbidden("role_read_only")
     return sess

@@ -6,36 +6,65 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from service.core.context import Context
-from service.core.errors import Invalid
+from service.core.errors import Conflict, Invalid
 from service.engagements import commands
 from service.engagements import service as engagements
+from service.engagements.models import Engagement
 from service.engagements.schemas import DeadlineRequest, EngagementUpdate, TransitionRequest
+from service.web import i18n
 from service.web.common import PageRoute
-from service.web.engagement import form_route, in_write
-from service.web.inputs import expected_version, validate
+from service.web.engagement import ends_the_case, form_route, in_write, submit
+from service.web.inputs import expected_version, read_form, validate
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
-@form_route(router, "/transition", anchor="history")
-async def transition(ctx: Context, eid: int, actor: str, form: dict[str, str]) -> str:
-    """One of the buttons of the steps allowed now, with the note above them: fired
-    through the API's own write path (`commands.fire_transition`: one job of the
+@router.post("/engagements/{engagement_id}/transition")
+async def post_transition(request: Request, engagement_id: str) -> Response:
+    """One of the steps allowed now: a button under the note, or, for a step into a
+    final stage or one that needs a reason, the confirmation with its own reason field.
+    Fired through the API's own write path (`commands.fire_transition`: one job of the
     database's writer, group commit on SQLite)."""
-    request = validate(
-        TransitionRequest,
-        {
-            "trigger": form.get("trigger", ""),
-            "note": form.get("note") or None,
-            "expected_version": expected_version(form),
-        },
-    )
-    await commands.fire_transition(ctx, eid, request, actor)
-    return "transition"
+    form = await read_form(request)
+    lang = i18n.language(request)
+
+    async def transition(ctx: Context, eid: int, actor: str, form: dict[str, str]) -> str:
+        body = validate(
+            TransitionRequest,
+            {
+                "trigger": form.get("trigger", ""),
+                "note": form.get("note") or None,
+                "expected_version": expected_version(form),
+            },
+        )
+        if not (body.note or "").strip():
+            await run_in_threadpool(_refuse_without_reason, ctx, eid, body.trigger, lang)
+        await commands.fire_transition(ctx, eid, body, actor)
+        return "transition"
+
+    return await submit(request, engagement_id, form, transition, "history")
+
+
+def _refuse_without_reason(ctx: Context, eid: int, trigger: str, lang: str) -> None:
+    """The dashboard asks for a reason for every step that ends a case
+    (engagement.ends_the_case), also where the API does not (fokusberatung version 1):
+    without a note it is refused here (409, in the page's language)."""
+    with ctx.db.read() as session:
+        engagement = session.get(Engagement, eid)
+        if engagement is None:
+            return  # the write path says 404
+        process = engagements.definition(ctx, engagement)
+        for step in process.steps_from(engagement.state):
+            if step.trigger == trigger and ends_the_case(process, step):
+                raise Conflict(
+                    "step_reason_missing", step_de=step.label("de"), step_en=step.label("en")
+                )
 
 
 @form_route(router, "/deadline", anchor="details")
@@ -47,8 +76,9 @@ def deadline(session: Session, ctx: Context, eid: int, actor: str, form: dict[st
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        message = "field required" if not raw else "not a date"
-        raise Invalid("due_date: " + message) from None
+        if not raw:
+            raise Invalid("due_date_missing") from None
+        raise Invalid("due_date_invalid", value=raw[:40]) from None
     request = validate(
         DeadlineRequest,
         {

@@ -2,8 +2,8 @@
 
 Nothing a browser sends is trusted: a query value that makes no sense becomes a
 default, a form that cannot be read or a field the API's schema refuses becomes a
-domain error (service/core/errors.py) with the API's status and wording, so the
-dashboard answers a 4xx page, never a 500.
+domain error (service/core/errors.py) with the API's status and a catalogue code, so
+the dashboard answers a 4xx page in its language, never a 500.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
+from service.core import input_errors
 from service.core.errors import DomainError, Invalid, NotFound
 from service.core.validation import MAX_INT
-from service.http.http_errors import describe
 
 MAX_ID = MAX_INT  # ids are INTEGER columns: anything larger cannot exist
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -63,7 +63,7 @@ def path_id(value: str) -> int:
     """The id in a page's path; one that cannot exist is the page's 404."""
     number = _as_id(value)
     if number is None:
-        raise NotFound("not found")
+        raise NotFound("not_found")
     return number
 
 
@@ -73,7 +73,7 @@ def field_id(form: dict[str, str], field: str) -> int:
     on the engagement page like any refused input."""
     number = _as_id(form.get(field, ""))
     if number is None:
-        raise NotFound("not found", field=field)
+        raise NotFound("not_found", extra={"field": field})
     return number
 
 
@@ -83,7 +83,7 @@ async def read_form(request: Request) -> dict[str, str]:
     try:
         form = await request.form(max_files=0, max_fields=50)
     except Exception as exc:  # multipart errors come in several types
-        raise DomainError("malformed form") from exc
+        raise DomainError("form_malformed") from exc
     values: dict[str, str] = {}
     for key, value in form.multi_items():
         if isinstance(value, str) and key not in values:
@@ -92,13 +92,17 @@ async def read_form(request: Request) -> dict[str, str]:
 
 
 def validate(model: type[Model], data: dict[str, Any]) -> Model:
-    """The form's fields through the API's own input schema: the same rules, and a
-    refusal worded as the API words its 422."""
+    """The form's fields through the API's own input schema: the same rules; a refusal
+    names each field by its label, in German and English (service/core/input_errors.py)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        text, _items = describe(list(exc.errors()))
-        raise Invalid(text) from None
+        found = input_errors.problems(list(exc.errors()))
+        raise Invalid(
+            "validation",
+            problems_de=input_errors.summary(found, "de"),
+            problems_en=input_errors.summary(found, "en"),
+        ) from None
 
 
 def expected_version(form: dict[str, str]) -> int | None:
@@ -108,5 +112,5 @@ def expected_version(form: dict[str, str]) -> int | None:
     if raw is None:
         return None
     if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18 and int(raw) > 0):
-        raise Invalid("expected_version: not a version number")
+        raise Invalid("expected_version_invalid")
     return int(raw)

@@ -19,7 +19,6 @@ from service.web.common import (
     ctx_of,
     render,
     signed_in,
-    words,
 )
 from service.web.inputs import read_form
 
@@ -43,7 +42,7 @@ async def login(request: Request) -> Response:
 def _login(request: Request, form: dict[str, str]) -> Response:
     sess = websession.load(request)
     if not websession.csrf_ok(sess, form.get(websession.CSRF_FIELD)):
-        raise Forbidden(words(request)["csrf"])
+        raise Forbidden("csrf_invalid")
     new = websession.login(ctx_of(request), form.get("api_key", ""))
     if new is None:
         return render(request, "login.html", {"notice": None, "failed": True}, 401)

@@ -1,5 +1,6 @@
 """The measure forms of the engagement page: add a measure, change its status and
-progress."""
+progress, edit what describes it (title, action area, description, responsible person,
+planned start and end), each through the API's input schemas."""
 
 from __future__ import annotations
 
@@ -29,8 +30,19 @@ def add(session: Session, ctx: Context, eid: int, actor: str, form: dict[str, st
             "responsible": form.get("responsible") or None,
         },
     )
-    measures.create(session, ctx, eid, data)
+    measures.create(session, ctx, eid, data, actor)
     return "measure"
+
+
+def _measure_of(session: Session, eid: int, form: dict[str, str]) -> int:
+    """The id of the measure the form names, only one of this engagement."""
+    mid = field_id(form, "measure_id")
+    measure = session.get(Measure, mid)
+    if measure is None or measure.engagement_id != eid:
+        raise NotFound(
+            "measure_not_in_engagement", measure=mid, engagement=eid, extra={"field": "measure_id"}
+        )
+    return mid
 
 
 @form_route(router, "/measures/update", anchor="measures")
@@ -38,10 +50,7 @@ def add(session: Session, ctx: Context, eid: int, actor: str, form: dict[str, st
 def update(session: Session, ctx: Context, eid: int, actor: str, form: dict[str, str]) -> str:
     """Status and/or progress; a progress that is not a whole number goes to the schema
     as typed, so the refusal reads like the API's."""
-    mid = field_id(form, "measure_id")
-    measure = session.get(Measure, mid)
-    if measure is None or measure.engagement_id != eid:
-        raise NotFound(f"measure {mid} not found in engagement {eid}")
+    mid = _measure_of(session, eid, form)
     progress = form.get("progress_percent", "").strip()
     number = progress.isascii() and progress.isdigit() and len(progress) < 10
     data = validate(
@@ -51,5 +60,27 @@ def update(session: Session, ctx: Context, eid: int, actor: str, form: dict[str,
             "progress_percent": int(progress) if number else progress or None,
         },
     )
-    measures.change(session, ctx, mid, data)
+    measures.change(session, ctx, mid, data, actor)
+    return "measure"
+
+
+@form_route(router, "/measures/details", anchor="measures")
+@in_write
+def details(session: Session, ctx: Context, eid: int, actor: str, form: dict[str, str]) -> str:
+    """What describes the measure, as the form shows it all (an emptied field is
+    cleared); checked by the API's `MeasureCreate` (a planned end before the start is
+    refused). Status and progress stay."""
+    mid = _measure_of(session, eid, form)
+    data = validate(
+        MeasureCreate,
+        {
+            "title": form.get("title", ""),
+            "action_area": form.get("action_area", ""),
+            "description": form.get("description") or None,
+            "responsible": form.get("responsible") or None,
+            "planned_start": form.get("planned_start") or None,
+            "planned_end": form.get("planned_end") or None,
+        },
+    )
+    measures.revise(session, ctx, mid, data)
     return "measure"

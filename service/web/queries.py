@@ -1,33 +1,47 @@
 """Read-only queries the dashboard needs beyond the feature services: the counts per
-stage (one GROUP BY) and the owners for the filter."""
+stage (one GROUP BY), a count under filters (overdue, due soon) and the owners for the
+filter, in natural order."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from service.engagements import search
 from service.engagements.filters import EngagementFilters
 from service.engagements.models import Engagement
 
 
-def stage_counts(session: Session, filters: EngagementFilters, now: datetime) -> dict[str, int]:
+def stage_counts(
+    session: Session, filters: EngagementFilters, now: datetime, tz: ZoneInfo
+) -> dict[str, int]:
     """Counts per stage under the same filters except the stage itself."""
     query = filters.where(
         select(col(Engagement.state), func.count()).group_by(col(Engagement.state)),
         now,
         with_stage=False,
+        tz=tz,
     )
     return {state: int(count) for state, count in session.execute(query)}
 
 
+def count(session: Session, filters: EngagementFilters, now: datetime, tz: ZoneInfo) -> int:
+    """How many engagements match (the overview's "3 überfällig")."""
+    query = filters.where(select(func.count()).select_from(Engagement), now, tz=tz)
+    return int(session.execute(query).scalar_one())
+
+
 def owners(session: Session, limit: int = 200) -> list[str]:
+    """The owners for the filter in natural order: "Referent 2" before "Referent 10",
+    "Ärzte" with the A's (the order key the owner column sorts by too)."""
     rows = session.execute(
-        select(col(Engagement.owner))
+        select(col(Engagement.owner_key), col(Engagement.owner))
         .where(col(Engagement.owner).is_not(None))
         .distinct()
-        .order_by(col(Engagement.owner))
+        .order_by(col(Engagement.owner_key), col(Engagement.owner))
         .limit(limit)
-    ).scalars()
-    return [r for r in rows if r]
+    )
+    return sorted((owner for _, owner in rows if owner), key=search.natural)

@@ -13,6 +13,8 @@ not repeat them.
 - engagement_forms.py, participants_forms.py, workshops_forms.py, measures_forms.py:
   the forms on it
 - stats.py: the statistics page, with server-rendered SVG charts
+- new_engagement.py: the application form (`/engagements/new`)
+- admin_keys.py: API keys for admins (`/admin/keys`)
 - common.py: rendering, the error page for domain errors, the POST checks
 """
 
@@ -21,12 +23,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.web import (
+    admin_keys,
     engagement,
     engagement_forms,
     login,
     measures_forms,
+    new_engagement,
     overview,
     participants_forms,
+    programme_forms,
     stats,
     workshops_forms,
 )
@@ -35,11 +40,14 @@ router = APIRouter(include_in_schema=False)
 for page in (
     login,
     overview,
+    new_engagement,  # before engagement: /engagements/new is not an engagement's id
     engagement,
     engagement_forms,
     participants_forms,
     workshops_forms,
     measures_forms,
     stats,
+    programme_forms,
+    admin_keys,
 ):
     router.include_router(page.router)

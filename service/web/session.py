@@ -150,6 +150,20 @@ def end(ctx: Context, web_session: WebSession) -> None:
         )
 
 
+def key_id_of(ctx: Context, web_session: WebSession) -> int | None:
+    """The id of the API key a stored session was opened with (None for a visitor): the
+    keys page warns an admin before they revoke their own."""
+    if web_session.session_id is None:
+        return None
+    with ctx.db.read() as session:
+        found = session.execute(
+            select(col(DashboardSession.key_id)).where(
+                col(DashboardSession.id_hash) == _id_hash(web_session.session_id)
+            )
+        ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def anonymous() -> WebSession:
     return WebSession(csrf=secrets.token_urlsafe(32), fresh=True)
 

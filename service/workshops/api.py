@@ -8,15 +8,18 @@ from sqlmodel import Session
 from service.auth.deps import Ctx, Reader, Writer
 from service.core.context import Context
 from service.core.errors import Conflict
+from service.core.input_errors import label
 from service.core.timeutil import from_client
 from service.core.validation import Id
 from service.http.deps import ReadSession, WriteSession
 from service.http.openapi import errors
-from service.workshops import invitations, service
+from service.workshops import invitations, reminders, service
 from service.workshops.schemas import (
     InvitationPublic,
     InvitationRequest,
     InvitationsQueued,
+    RemindersQueued,
+    WorkshopCancel,
     WorkshopCreate,
     WorkshopPublic,
     WorkshopUpdate,
@@ -35,7 +38,8 @@ _CANCELLED = "The workshop is cancelled."
 def add_workshop(
     engagement_id: Id, data: WorkshopCreate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> WorkshopPublic:
-    return service.public(session, ctx, service.create(session, ctx, engagement_id, data))
+    workshop = service.create(session, ctx, engagement_id, data, principal.name)
+    return service.public(session, ctx, workshop)
 
 
 @router.get(
@@ -99,10 +103,16 @@ def _check_one_end(
     if ends < starts:
         (field,) = sent
         other = "ends_at" if field == "starts_at" else "starts_at"
-        stored = getattr(workshop, other).astimezone(ctx.settings.tz).isoformat()
+        local = getattr(workshop, other).astimezone(ctx.settings.tz)
+        stored = local.isoformat()
         raise Conflict(
-            f"{field} would put the end before the start ({other} is {stored});"
-            " send both times to move the workshop"
+            "workshop_move_one_time",
+            field_en=field,
+            other_en=other,
+            stored_en=stored,
+            field_de=label(field, "de"),
+            other_de=label(other, "de"),
+            stored_de=local.strftime("%d.%m.%Y %H:%M"),
         )
 
 
@@ -112,10 +122,16 @@ def _check_one_end(
     responses=errors(403, 404, 422),
 )
 def cancel_workshop(
-    workshop_id: Id, principal: Writer, ctx: Ctx, session: WriteSession
+    workshop_id: Id,
+    principal: Writer,
+    ctx: Ctx,
+    session: WriteSession,
+    data: WorkshopCancel | None = None,
 ) -> WorkshopPublic:
-    """Cancels the workshop; invitees get METHOD:CANCEL (same UID, SEQUENCE + 1)."""
-    workshop = invitations.cancel(session, ctx, workshop_id, principal.name)
+    """Cancels the workshop; invitees get METHOD:CANCEL (same UID, SEQUENCE + 1), with
+    the optional `reason` in the mail."""
+    reason = data.reason if data is not None else None
+    workshop = invitations.cancel(session, ctx, workshop_id, principal.name, reason or None)
     return service.public(session, ctx, workshop)
 
 
@@ -154,3 +170,21 @@ def list_invitations(
     workshop_id: Id, principal: Reader, ctx: Ctx, session: ReadSession
 ) -> list[InvitationPublic]:
     return service.public(session, ctx, service.get(session, workshop_id)).invitations
+
+
+@router.post(
+    "/workshops/{workshop_id}/reminders",
+    response_model=RemindersQueued,
+    responses=errors(
+        403,
+        404,
+        409,
+        422,
+        e409="The workshop is cancelled or already over, or its engagement is final.",
+    ),
+)
+def remind(workshop_id: Id, principal: Writer, ctx: Ctx, session: WriteSession) -> RemindersQueued:
+    """Mails every invitee who has not answered yet a reminder with their RSVP link; a
+    person is reminded at most once per workshop per day (`reminded` counts only the
+    reminders newly queued, 0 on a second call the same day)."""
+    return RemindersQueued(reminded=reminders.remind(session, ctx, workshop_id, principal.name))

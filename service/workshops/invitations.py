@@ -13,9 +13,9 @@ Entry points (used by the API and the dashboard alike; none of them commits):
         if anything changed: SEQUENCE + 1 and an update (METHOD:REQUEST, same UID) to
         every invitee.
 
-    cancel(session, ctx, workshop_id, actor: str) -> Workshop
-        Marks the workshop cancelled: SEQUENCE + 1 and METHOD:CANCEL to every invitee.
-        Cancelling again changes nothing.
+    cancel(session, ctx, workshop_id, actor: str, reason: str | None = None) -> Workshop
+        Marks the workshop cancelled: SEQUENCE + 1 and METHOD:CANCEL to every invitee,
+        with the reason in the mail when one is given. Cancelling again changes nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from sqlmodel import Session, col
 from service.core import translations
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
+from service.engagements import history
 from service.engagements.models import Engagement
 from service.mail.common import common_context
 from service.mail.ics import CalendarEntry, build_ics
@@ -55,14 +56,14 @@ def when(starts_at: datetime, ends_at: datetime, language: str) -> tuple[str, st
 def _workshop(session: Session, workshop_id: int) -> Workshop:
     workshop = session.get(Workshop, workshop_id)
     if workshop is None:
-        raise NotFound(f"workshop {workshop_id} not found")
+        raise NotFound("workshop_not_found", workshop=workshop_id)
     return workshop
 
 
 def _engagement(session: Session, workshop: Workshop) -> Engagement:
     engagement = session.get(Engagement, workshop.engagement_id)
     if engagement is None:  # pragma: no cover - the foreign key prevents it
-        raise NotFound(f"engagement {workshop.engagement_id} not found")
+        raise NotFound("engagement_not_found", engagement=workshop.engagement_id)
     return engagement
 
 
@@ -77,6 +78,7 @@ def _queue(
     invitation: Invitation,
     participant: Participant,
     dedupe_key: str,
+    reason: str | None = None,
 ) -> bool:
     assert invitation.id is not None
     language = participant.language or engagement.language
@@ -94,6 +96,7 @@ def _queue(
         "location": workshop.location,
         "rsvp_url": link,
         "rsvp": invitation.rsvp,
+        "reason": reason,
     }
     rendered = render(kind, language, context)
     description = (
@@ -146,9 +149,9 @@ def invite(
     participant that is not one of the engagement's) or Conflict (cancelled or over)."""
     workshop = _workshop(session, workshop_id)
     if workshop.cancelled_at is not None:
-        raise Conflict(f"workshop {workshop_id} is cancelled; nobody can be invited")
+        raise Conflict("workshop_cancelled_invite", workshop_en=workshop_id)
     if workshop.ends_at <= ctx.clock.now():
-        raise Conflict(f"workshop {workshop_id} is already over; nobody can be invited")
+        raise Conflict("workshop_over", workshop_en=workshop_id)
     engagement = _engagement(session, workshop)
     query = select(Participant).where(col(Participant.engagement_id) == engagement.id)
     if participant_ids is not None:
@@ -159,11 +162,9 @@ def invite(
         found = {p.id for p in participants}
         missing = [pid for pid in sorted(set(participant_ids)) if pid not in found]
         if missing:  # well-formed ids that name no participant here: not found (404)
-            raise NotFound(
-                f"participant_ids: {', '.join(map(str, missing))} "
-                f"{'is not a participant' if len(missing) == 1 else 'are not participants'}"
-                f" of engagement {engagement.id}"
-            )
+            if len(missing) == 1:
+                raise NotFound("participant_ids_one", ids=missing, engagement=engagement.id)
+            raise NotFound("participant_ids_many", ids=missing, engagement=engagement.id)
     invited = set(
         session.execute(
             select(col(Invitation.participant_id)).where(col(Invitation.workshop_id) == workshop.id)
@@ -195,12 +196,22 @@ def invite(
             dedupe_key=f"invitation:{workshop.id}:p{participant.id}",
         ):
             queued += 1
+    if queued:
+        details = {"name": workshop.title, "count": queued}
+        history.record_change(session, workshop.engagement_id, "invitation", "invited", actor,
+                              details, at=now, subject_id=workshop_id)  # fmt: skip
     log.info("%s invited %d to workshop %s", actor, queued, workshop_id)
     return queued
 
 
 def _notify_all(
-    session: Session, ctx: Context, workshop: Workshop, *, kind: str, method: str
+    session: Session,
+    ctx: Context,
+    workshop: Workshop,
+    *,
+    kind: str,
+    method: str,
+    reason: str | None = None,
 ) -> int:
     engagement = _engagement(session, workshop)
     rows = session.execute(
@@ -221,6 +232,7 @@ def _notify_all(
             invitation=invitation,
             participant=participant,
             dedupe_key=f"{kind}:{workshop.id}:s{workshop.sequence}:p{participant.id}",
+            reason=reason,
         ):
             queued += 1
     return queued
@@ -232,18 +244,19 @@ def reschedule(
     """See the module docstring. `changes` holds validated values (times aware, UTC)."""
     workshop = _workshop(session, workshop_id)
     if workshop.cancelled_at is not None:
-        raise Conflict(f"workshop {workshop_id} is cancelled and cannot be changed")
+        raise Conflict("workshop_cancelled_change", workshop_en=workshop_id)
     allowed = {"title", "starts_at", "ends_at", "location"}
     unknown = set(changes) - allowed
     if unknown:
-        raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
+        raise Invalid("workshop_fields_unchangeable", fields=sorted(unknown))
     starts = changes.get("starts_at", workshop.starts_at)
     ends = changes.get("ends_at", workshop.ends_at)
     if ends < starts:
-        raise Invalid("ends_at must not be before starts_at")
+        raise Invalid("workshop_ends_before_starts")
     changed = {k: v for k, v in changes.items() if getattr(workshop, k) != v}
     if not changed:
         return workshop
+    before = {key: getattr(workshop, key) for key in changed}
     for key, value in changed.items():
         setattr(workshop, key, value)
     workshop.sequence += 1
@@ -253,10 +266,16 @@ def reschedule(
     queued = _notify_all(session, ctx, workshop, kind="workshop_update", method="REQUEST")
     log.info("%s changed workshop %s (%s); %d updates queued", actor, workshop_id,
              ", ".join(sorted(changed)), queued)  # fmt: skip
+    action = "rescheduled" if "starts_at" in changed else "changed"
+    details = {"name": workshop.title, "fields": history.fields_changed(before, changed)}
+    history.record_change(session, workshop.engagement_id, "workshop", action, actor, details,
+                          at=workshop.updated_at, subject_id=workshop_id)  # fmt: skip
     return workshop
 
 
-def cancel(session: Session, ctx: Context, workshop_id: int, actor: str) -> Workshop:
+def cancel(
+    session: Session, ctx: Context, workshop_id: int, actor: str, reason: str | None = None
+) -> Workshop:
     """See the module docstring."""
     workshop = _workshop(session, workshop_id)
     if workshop.cancelled_at is not None:
@@ -267,6 +286,10 @@ def cancel(session: Session, ctx: Context, workshop_id: int, actor: str) -> Work
     workshop.updated_at = now
     session.add(workshop)
     session.flush()
-    queued = _notify_all(session, ctx, workshop, kind="workshop_cancelled", method="CANCEL")
+    queued = _notify_all(
+        session, ctx, workshop, kind="workshop_cancelled", method="CANCEL", reason=reason
+    )
     log.info("%s cancelled workshop %s; %d cancellations queued", actor, workshop_id, queued)
+    history.record_change(session, workshop.engagement_id, "workshop", "cancelled", actor,
+                          {"name": workshop.title}, at=now, subject_id=workshop_id)  # fmt: skip
     return workshop

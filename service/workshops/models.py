@@ -15,6 +15,8 @@ class Workshop(SQLModel, table=True):
     starts_at: datetime
     ends_at: datetime = Field(index=True)
     location: str = Field(max_length=300)
+    agenda: str | None = None  # free text for the invitation and the RSVP page (issue 15)
+    capacity: int | None = None  # None: no limit; beyond it acceptances are waitlisted
     uid: str = Field(max_length=120, unique=True)  # iCalendar UID, stable for the workshop
     sequence: int = 0  # iCalendar SEQUENCE, +1 per update or cancellation
     cancelled_at: datetime | None = None

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.auth.deps import Ctx
 from service.core.context import Context
+from service.engagements import history
 from service.engagements.models import Engagement
 from service.http.body_limit import BodyTooLarge
 from service.http.deps import ReadSession
@@ -223,6 +224,22 @@ async def rsvp_answer(token: str, request: Request, ctx: Ctx) -> Response:
     return await run_in_threadpool(_record, token, request, ctx, value, malformed)
 
 
+def _in_history(
+    session: Session, invitation: Invitation, workshop: Workshop, participant: Participant
+) -> None:
+    """The answer in the engagement's history, by the participant (per RSVP link)."""
+    assert invitation.responded_at is not None
+    details = {
+        "name": workshop.title,
+        "response": invitation.rsvp,
+        "participant": participant.name,
+        "participant_id": participant.id,
+    }
+    history.record_change(session, workshop.engagement_id, "invitation", "answered",
+                          participant.name, details, at=invitation.responded_at,
+                          subject_id=invitation.id)  # fmt: skip
+
+
 def _record(
     token: str, request: Request, ctx: Context, value: str | None, malformed: str | None = None
 ) -> Response:
@@ -236,7 +253,7 @@ def _record(
         found = _find(session, ctx, token)
         if found is None:
             return _not_found(request)
-        invitation, workshop, _participant, _engagement = found
+        invitation, workshop, participant, _engagement = found
         problem = None
         status = 200
         if malformed is not None:
@@ -250,6 +267,7 @@ def _record(
                 invitation.rsvp = value
                 invitation.responded_at = ctx.clock.now()
                 session.add(invitation)
+                _in_history(session, invitation, workshop, participant)
         if wants_json:
             if problem is not None:
                 return JSONResponse({"detail": problem}, status_code=status)

@@ -5,7 +5,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.core.validation import BodyId, LocalDateTime, Name, not_null
+from service.core.input_errors import label, problem
+from service.core.validation import BodyId, LocalDateTime, Name, Text, not_null
 
 
 class WorkshopCreate(BaseModel):
@@ -63,11 +64,23 @@ class WorkshopUpdate(BaseModel):
     @model_validator(mode="after")
     def _something(self) -> WorkshopUpdate:
         if not self.model_fields_set:
-            raise ValueError("send at least one of title, starts_at, ends_at, location")
+            raise problem(
+                "nothing_to_change",
+                fields_en="title, starts_at, ends_at, location",
+                fields_de="Titel, Beginn, Ende, Ort",
+            )
         for field in self.model_fields_set:
             if getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
+                raise problem("null_not_allowed_field", field_en=field, field_de=label(field, "de"))
         return self
+
+
+class WorkshopCancel(BaseModel):
+    """An optional reason for the cancellation; the invitees read it in their mail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text | None = None
 
 
 class InvitationRequest(BaseModel):
@@ -80,3 +93,10 @@ class InvitationRequest(BaseModel):
 
 class InvitationsQueued(BaseModel):
     queued: int
+
+
+class RemindersQueued(BaseModel):
+    """How many invitees without an answer were newly reminded (0 for those already
+    reminded today)."""
+
+    reminded: int

@@ -8,6 +8,7 @@ from sqlmodel import Session, col
 from service.core.context import Context
 from service.core.errors import Invalid, NotFound
 from service.core.timeutil import from_client, to_client
+from service.engagements import history
 from service.engagements.service import get as get_engagement
 from service.participants.models import Participant
 from service.workshops.models import Invitation, Workshop
@@ -16,13 +17,15 @@ from service.workshops.schemas import InvitationPublic, WorkshopCreate, Workshop
 RSVP_STATES = ("pending", "accepted", "declined")
 
 
-def create(session: Session, ctx: Context, engagement_id: int, data: WorkshopCreate) -> Workshop:
+def create(
+    session: Session, ctx: Context, engagement_id: int, data: WorkshopCreate, actor: str
+) -> Workshop:
     get_engagement(session, engagement_id)
     tz = ctx.settings.tz
     starts = from_client(data.starts_at, tz, "starts_at")
     ends = from_client(data.ends_at, tz, "ends_at")
     if ends < starts:
-        raise Invalid("ends_at must not be before starts_at")
+        raise Invalid("workshop_ends_before_starts")
     now = ctx.clock.now()
     domain = ctx.settings.mail_from.rpartition("@")[2] or "localhost"
     workshop = Workshop(
@@ -37,13 +40,17 @@ def create(session: Session, ctx: Context, engagement_id: int, data: WorkshopCre
     )
     session.add(workshop)
     session.flush()
+    details = {"name": workshop.title, "starts_at": starts}
+    history.record_change(
+        session, engagement_id, "workshop", "added", actor, details, at=now, subject_id=workshop.id
+    )
     return workshop
 
 
 def get(session: Session, workshop_id: int) -> Workshop:
     workshop = session.get(Workshop, workshop_id)
     if workshop is None:
-        raise NotFound(f"workshop {workshop_id} not found")
+        raise NotFound("workshop_not_found", workshop=workshop_id)
     return workshop
 
 

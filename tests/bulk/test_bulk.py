@@ -54,11 +54,12 @@ def test_an_extension_of_50_deadlines_3_of_them_final(staff: Api) -> None:
         new = datetime.fromisoformat(one(staff, eid)["stage_due_at"])
         expected = calendar.add_working_days(old.date(), 10, "BY")
         assert (new.date(), new.time().isoformat()) == (expected, "23:59:59")
-        entries = [h for h in history(staff, eid) if h["kind"] == "deadline"]
+        entries = [h for h in history(staff, eid) if h["action"] == "deadline"]
         assert len(entries) == 1 and entries[0]["note"].startswith(EXTENSION_REASON)
+        assert entries[0]["kind"] == "change"
         assert entries[0]["actor"] == "Lena Vogel"
     for eid in final:
-        assert not [h for h in history(staff, eid) if h["kind"] == "deadline"]
+        assert not [h for h in history(staff, eid) if h["action"] == "deadline"]
         assert one(staff, eid)["stage_due_at"] is None
 
 
@@ -83,7 +84,7 @@ def test_a_new_deadline_unknown_ids_and_a_stale_version(staff: Api) -> None:
     assert "not found" in reasons[999_999]
     assert "expected_version" in reasons[second] or "concurrently" in reasons[second]
     assert one(staff, first)["stage_due_at"].startswith("2026-05-04T23:59:59")
-    assert not [h for h in history(staff, second) if h["kind"] == "deadline"]
+    assert not [h for h in history(staff, second) if h["action"] == "deadline"]
 
 
 def test_reassigning_the_owner(staff: Api) -> None:
@@ -99,8 +100,8 @@ def test_reassigning_the_owner(staff: Api) -> None:
     assert answer["refused"] == [{"id": 424_242, "reason": "engagement 424242 not found"}]
     for eid in ids[:2]:
         assert one(staff, eid)["owner"] == "Tom Berger"
-        notes = [h["note"] for h in history(staff, eid) if h["kind"] == "update"]
-        assert notes == ["owner: None → Tom Berger"]
+        changes = [h["details"] for h in history(staff, eid) if h["kind"] == "change"]
+        assert changes == [{"fields": {"owner": {"before": None, "after": "Tom Berger"}}}]
     clear = {"engagement_ids": ids, "owner": None}
     cleared = staff.ok(staff.post("/api/v1/bulk/owner", json=clear))
     assert cleared["changed"] == ids
@@ -172,15 +173,18 @@ def test_migrate_dry_run_then_for_real(staff: Api, admin: Api) -> None:
     assert "klimaschutzmanagement" in reasons[other]
     assert "not found" in reasons[777_777]
     assert [one(staff, eid)["process_version"] for eid in old] == [1, 1]  # nothing written
-    assert not [h for h in history(staff, old[0]) if h["kind"] == "migrate"]
+    assert not [h for h in history(staff, old[0]) if h["action"] == "migrated"]
 
     done = admin.ok(admin.post("/api/v1/bulk/migrate", json={**body, "dry_run": False}))
     assert done["dry_run"] is False
     assert done["changed"] == old and done["moves"] == dry["moves"]
     assert [one(staff, eid)["process_version"] for eid in old] == [2, 2]
     for eid in old:
-        [entry] = [h for h in history(staff, eid) if h["kind"] == "migrate"]
-        assert entry["note"] == "fokusberatung v1 → fokusberatung v2"
+        [entry] = [h for h in history(staff, eid) if h["action"] == "migrated"]
+        assert entry["details"] == {
+            "from": {"process": "fokusberatung", "version": 1},
+            "to": {"process": "fokusberatung", "version": 2},
+        }
         assert entry["actor"] == "Adam Admin"
 
 

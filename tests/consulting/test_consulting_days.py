@@ -51,7 +51,10 @@ def test_days_are_recorded_summed_and_in_the_history(staff: Api) -> None:
     assert [i["days"] for i in got["items"]] == [1.5, 0.5]
     assert (got["total_days"], got["direct_days"], got["budget_days"]) == (2.0, 1.5, 20.0)
     history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))
-    assert sum("consulting days" in (h["note"] or "") for h in history) == 2
+    assert [h["summary_de"] for h in history if h["subject"] == "consulting_day"] == [
+        "Beratertage erfasst: 1,5 am 02.03.2026 (vor Ort, Dr. Jonas Berger)",
+        "Beratertage erfasst: 0,5 am 01.04.2026 (Schreibtisch, Dr. Jonas Berger)",
+    ]
 
 
 def test_21_consulting_days_are_refused(staff: Api) -> None:

@@ -35,7 +35,8 @@ def test_overdue_most_overdue_first_with_days_and_filters(
     # the owner is settable (and recorded in history)
     staff.ok(staff.patch(f"/api/v1/engagements/{e2}", json={"owner": "Tom Berger"}))
     staff.ok(staff.patch(f"/api/v1/engagements/{e3}", json={"owner": "Lena Vogel"}))
-    assert "owner" in staff.ok(staff.get(f"/api/v1/engagements/{e2}/history"))[-1]["note"]
+    last = staff.ok(staff.get(f"/api/v1/engagements/{e2}/history"))[-1]
+    assert last["summary_de"] == "Zuständigkeit: – → Tom Berger"
 
     _deadline(staff, e1, "2026-02-20")  # Friday
     _deadline(staff, e2, "2026-02-25")  # Wednesday

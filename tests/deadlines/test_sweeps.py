@@ -107,8 +107,9 @@ def test_a_moved_deadline_is_reminded_of_and_escalated_again(
     )
     assert moved["stage_due_at"] == "2026-04-20T23:59:59+02:00"
     history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))
-    assert history[-1]["kind"] == "deadline"
-    assert "Gemeinderat tagt erst im April" in history[-1]["note"]
+    assert (history[-1]["kind"], history[-1]["action"]) == ("change", "deadline")
+    assert history[-1]["note"] == "Gemeinderat tagt erst im April"
+    assert history[-1]["summary_de"].endswith("auf 20.04.2026: Gemeinderat tagt erst im April")
 
     _walk(clock, datetime(2026, 4, 13, 8, 0, tzinfo=BERLIN), lambda: sweep_all(ctx))
     assert kinds(ctx) == {"reminder": 2}  # 5 working days before 20 April: Mon 13 April

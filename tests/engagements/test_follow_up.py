@@ -105,11 +105,17 @@ def test_the_follow_up_copies_and_links(staff: Api) -> None:
     assert [m["status"] for m in old_measures][:2] == ["in_progress", "completed"]
 
     new_history = staff.ok(staff.get(f"/api/v1/engagements/{new['id']}/history"))
-    assert [(h["kind"], h["actor"]) for h in new_history] == [("follow_up", "Lena Vogel")]
-    assert f"engagement {eid}" in new_history[0]["note"]
+    assert [(h["kind"], h["action"], h["actor"]) for h in new_history] == [
+        ("change", "follow_up", "Lena Vogel")
+    ]
+    assert new_history[0]["summary_de"].startswith(
+        f"Angelegt als Folgevorhaben von Vorgang {eid}, Fokusberatung"
+    )
     old_history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))
-    assert old_history[-1]["kind"] == "follow_up"
-    assert f"engagement {new['id']}" in old_history[-1]["note"]
+    assert old_history[-1]["action"] == "follow_up"
+    assert old_history[-1]["summary_de"].startswith(
+        f"Folgevorhaben angelegt: Vorgang {new['id']}, Klimaschutzmanagement"
+    )
 
 
 def test_a_second_follow_up_is_refused(staff: Api) -> None:
@@ -161,7 +167,7 @@ def test_eligibility_is_checked_again(staff: Api, ctx: Context) -> None:
     assert "has_integrated_concept" in refused.json()["detail"]
     assert "Erstvorhaben" in refused.json()["detail"]
     history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))
-    assert [h for h in history if h["kind"] == "follow_up"] == []
+    assert [h for h in history if h["action"] == "follow_up"] == []
 
 
 def test_a_version_2_fokusberatung_is_followed_up_with_its_variant_left_behind(

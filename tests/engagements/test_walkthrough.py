@@ -61,7 +61,7 @@ def test_walk_through_every_stage_with_every_guard_refused_first(
         assert "final" in refused.json()["detail"]
         assert refused.json()["allowed_triggers"] == []
 
-    history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))
+    history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history?kind=transition"))
     assert [(h["from_state"], h["trigger"], h["to_state"]) for h in history] == [
         ("application", "approve", "onboarding"),
         ("onboarding", "start_workshops", "workshops"),

@@ -37,8 +37,13 @@ def put_grant(api: Api, eid: int, **body: Any) -> httpx.Response:
 
 
 def history_notes(api: Api, eid: int) -> list[str]:
-    items = api.ok(api.get(f"/api/v1/engagements/{eid}/history"))
-    return [item["note"] or "" for item in items if item["kind"] == "change"]
+    """The grant's entries in the history: the German summary, then the reason given."""
+    items = api.ok(api.get(f"/api/v1/engagements/{eid}/history?kind=change"))
+    return [
+        item["summary_de"] + (f" ({item['note']})" if item["note"] else "")
+        for item in items
+        if item["subject"] == "grant"
+    ]
 
 
 def set_krl_version(ctx: Context, eid: int, version: str) -> None:
@@ -166,8 +171,8 @@ def test_a_change_needs_a_reason_and_is_in_the_history(staff: Api) -> None:
     notes = history_notes(staff, eid)
     assert len(notes) == 2
     assert notes[1] == (
-        "Zuwendungsbescheid geändert: Änderungsbescheid vom 25.03.2026 "
-        "(Zuwendung 27.000,00 € → 25.000,00 €)"
+        "Zuwendungsbescheid geändert: Zuwendung: 27.000,00 € → 25.000,00 € "
+        "(Änderungsbescheid vom 25.03.2026)"
     )
 
 
@@ -184,8 +189,8 @@ def test_an_extension_moves_the_funding_end_and_its_warnings(staff: Api, ctx: Co
     assert after["funding_ends_at"] == "2027-11-30T23:59:59+01:00"
     assert after["version"] == before["version"] + 1
     assert history_notes(staff, eid)[-1] == (
-        f"Zuwendungsbescheid geändert: {reason} "
-        "(Ende des Bewilligungszeitraums 30.09.2027 → 30.11.2027)"
+        "Zuwendungsbescheid geändert: Ende des Bewilligungszeitraums: 30.09.2027 → 30.11.2027 "
+        f"({reason})"
     )
     with ctx.db.read() as session:
         engagement = session.get(Engagement, eid)
@@ -220,7 +225,7 @@ def test_an_inconsistent_grant_notice_is_refused(
 
 def test_a_final_engagements_grant_cannot_be_recorded(staff: Api) -> None:
     eid = staff.engagement(**V2)["id"]
-    staff.ok(staff.fire(eid, "reject"))
+    staff.ok(staff.fire(eid, "reject", note="nicht förderfähig"))
     answer = put_grant(staff, eid)
     assert answer.status_code == 409, answer.text
     assert "final" in answer.json()["detail"]

@@ -143,7 +143,7 @@ def queue_invitations(ctx: Context, staff: Api, count: int) -> tuple[int, int]:
     with ctx.db.write() as session:
         for i in range(count):
             data = ParticipantCreate(name=f"Person Nr. {i} Müller", email=f"p{i}@example.org")
-            participants.create(session, ctx, eid, data)
+            participants.create(session, ctx, eid, data, "test")
         session.flush()
         assert invite(session, ctx, wid, None, "test") == count
     return eid, wid

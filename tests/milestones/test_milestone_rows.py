@@ -172,7 +172,7 @@ def test_a_record_marks_its_milestone_done_and_a_final_engagement_is_not_swept(
             json={"kind": "proof_of_use", "date": "2026-03-02"},
         )
     )
-    staff.ok(staff.fire(withdrawn, "withdraw"))
+    staff.ok(staff.fire(withdrawn, "withdraw", note="Gemeinderat hat abgelehnt"))
 
     proof = _milestones(staff, done)["proof_of_use"]
     assert proof["done_at"] == "2026-03-02T09:00:00+01:00"  # when it was recorded

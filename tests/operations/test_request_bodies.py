@@ -56,7 +56,8 @@ def test_a_chunked_json_body_over_the_limit_is_413(live: LiveServer, staff: Api)
             headers={**staff.headers, "Content-Type": "application/json"},
         )
         assert response.status_code == 413, response.text
-        assert response.json() == {"detail": f"request body larger than {LIMIT} bytes"}
+        assert response.json()["detail"] == f"request body larger than {LIMIT} bytes"
+        assert response.json()["code"] == "body_too_large"
         # a chunked body within the limit is read as usual
         body = json.dumps(ENGAGEMENT).encode()
         created = http.post(

@@ -127,12 +127,16 @@ def test_dry_run_then_migration_with_history_and_refusals(
         history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))
         assert len(history) == history_before[eid] + 1
         last = history[-1]
-        assert (last["kind"], last["trigger"], last["actor"]) == (
-            "migrate",
+        assert (last["kind"], last["action"], last["trigger"], last["actor"]) == (
+            "transition",
+            "migrated",
             "migrate",
             "Adam Admin",
         )
-        assert "fokusberatung v1 → fokusberatung v3" in last["note"]
+        assert last["details"]["from"] == {"process": "fokusberatung", "version": 1}
+        assert last["details"]["to"] == {"process": "fokusberatung", "version": 3}
+        assert last["summary_de"].startswith("Auf neue Fassung des Verfahrens umgestellt: ")
+        assert "(Fassung 1) → " in last["summary_de"] and "(Fassung 3)" in last["summary_de"]
     assert after[vision]["state"] == "leitbild"
     assert after[vision]["allowed_triggers"] == ["reopen_workshops", "withdraw"]
     assert after[applied]["state"] == "application"

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from tests.support import Api, LiveServer
-from tests.web.test_browser import IMAGES, browser, live
+from tests.web.test_browser import browser, live
+from tests.web.test_browser_walkthrough import IMAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 __all__ = ["browser", "live"]

@@ -87,4 +87,5 @@ def test_public_flag_is_strict_and_recorded(staff: Api) -> None:
     assert staff.patch(f"/api/v1/engagements/{eid}", json={"public": None}).status_code == 422
     staff.ok(staff.patch(f"/api/v1/engagements/{eid}", json={"public": True}))
     history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))
-    assert "public: False → True" in (history[-1]["note"] or "")
+    assert history[-1]["kind"] == "change"
+    assert "Öffentliche Fortschrittsseite" in history[-1]["summary_de"], history[-1]

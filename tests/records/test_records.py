@@ -35,7 +35,9 @@ def test_a_record_as_json_is_listed_and_in_the_history(staff: Api) -> None:
     listed = staff.ok(staff.get(f"/api/v1/engagements/{eid}/records"))
     assert [r["id"] for r in listed] == [made["id"]]
     history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))
-    assert any("stocktaking" in (h["note"] or "") for h in history), history
+    assert history[-1]["summary_de"] == (
+        "Nachweis erfasst: Bestandsaufnahme vom 02.03.2026 (Aktenzeichen BA-1)"
+    ), history
     # no file: 404
     assert staff.get(f"/api/v1/records/{made['id']}/file").status_code == 404
 

@@ -14,7 +14,8 @@ from service.core.clock import MovableClock
 from tests.stats.test_stats import portfolio
 from tests.support import Api, LiveServer
 from tests.web.conftest import key_of
-from tests.web.test_browser import IMAGES, browser, live
+from tests.web.test_browser import browser, live
+from tests.web.test_browser_walkthrough import IMAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 __all__ = ["browser", "live"]  # the fixtures, shared with the dashboard's browser tests

@@ -3,8 +3,8 @@
 Staff log in, find the overdue engagement first, open it, advance a stage with a
 note and see it in the history, add a participant, invite them to a workshop; the
 stakeholder answers on the RSVP page (phone-sized, no login); the count changes; a
-supervisor sees the engagement but cannot advance it. With FOKUS_SCREENSHOTS=1 the
-walk also writes docs/images/overview.png and docs/images/engagement.png.
+supervisor sees the engagement but cannot advance it. (The README's pictures come from
+tests/web/test_browser_walkthrough.py.)
 
 Skipped, with the reason printed, where Chromium is missing or will not start.
 """
@@ -39,7 +39,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +96,6 @@ def test_staff_walk_rsvp_and_supervisor(
         eid = staff.engagement(municipality=name, federal_state=state, owner=owner)["id"]
         for trigger in steps:
             staff.ok(staff.fire(eid, trigger))
-    shots = os.environ.get("FOKUS_SCREENSHOTS") == "1"
 
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
     page.goto(live.url + "/")
@@ -109,9 +107,6 @@ def test_staff_walk_rsvp_and_supervisor(
     first = page.locator("table.engagements tbody tr").first
     assert "Gemeinde Spätdorf" in first.inner_text()
     assert "überfällig" in first.inner_text()
-    if shots:
-        IMAGES.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(IMAGES / "overview.png"), full_page=True)
 
     first.get_by_role("link", name="Gemeinde Spätdorf").click()
     page.wait_for_url(re.compile(rf"/engagements/{late['id']}$"))
@@ -166,8 +161,6 @@ def test_staff_walk_rsvp_and_supervisor(
     workshop = page.locator("ul.workshops > li").first
     assert "zugesagt: 1" in workshop.inner_text()
     assert "offen: 0" in workshop.inner_text()
-    if shots:
-        page.screenshot(path=str(IMAGES / "engagement.png"), full_page=True)
     # every visible form control has a label, and there is exactly one h1
     unlabelled = page.evaluate(
         """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]

@@ -350,7 +350,7 @@ def test_advance_a_stage_with_a_note_through_the_form(client: TestClient, staff:
         ("approve", "Lena Vogel", "Bescheid liegt vor")
     ]
     # the same form again (stale version) is a friendly 409, nothing changes
-    stale = form(client, url, csrf, trigger="withdraw", expected_version=1)
+    stale = form(client, url, csrf, trigger="withdraw", note="zu spät", expected_version=1)
     assert stale.status_code == 409
     assert "inzwischen geändert" in stale.text
     assert staff.ok(staff.get(f"/api/v1/engagements/{eng['id']}"))["state"] == "onboarding"
@@ -397,7 +397,8 @@ def test_pages_count_days_as_the_api_does(
     assert f"noch {api['funding_days_left']} Tage" in page
     row = re.search(rf'<tr[^>]*data-id="{eid}">(.*?)</tr>', client.get("/").text, re.S)
     assert row is not None
-    assert f"noch {api['days_left']} Tage" in row.group(1)
+    # the overview says the time left in working days (tests/web/test_overview.py)
+    assert f"noch {api['working_days_left']} Arbeitstage" in row.group(1)
     assert f"{api['funding_days_left']} Tage</td>" in row.group(1)
 
 
@@ -486,7 +487,9 @@ def test_workshop_invitation_and_messages(client: TestClient, staff: Api) -> Non
     page = client.get(invited.headers["location"]).text
     assert "Einladungen verschickt: 1" in page
     assert "offen: <strong>1</strong>" in page
-    assert "invitation" in page and "wartet" in page  # the message and its delivery status
+    assert "Alle Teilnehmenden sind eingeladen." in page  # nobody left to invite
+    messages = page[page.index('id="messages"') :]
+    assert "Einladung" in messages and "wartet" in messages  # the mail and its status
     again = form(client, f"/engagements/{eid}/invitations", csrf, workshop_id=wid)
     assert "Einladungen verschickt: 0" in client.get(again.headers["location"]).text
     backwards = form(

@@ -256,6 +256,7 @@ VERSION_2 = Process(
             dest="rejected",
             label_de="Ablehnen",
             label_en="Reject",
+            needs_reason=True,
         ),
         Step(
             trigger="start_onboarding",
@@ -336,6 +337,7 @@ VERSION_2 = Process(
             dest="withdrawn",
             label_de="Zurückziehen",
             label_en="Withdraw",
+            needs_reason=True,
         ),
     ),
     milestones=(FUNDING_END, PROOF_OF_USE_DUE),

@@ -113,6 +113,7 @@ VERSION_1 = Process(
             dest="rejected",
             label_de="Ablehnen",
             label_en="Reject",
+            needs_reason=True,
         ),
         Step(
             trigger="hire_manager",
@@ -168,13 +169,14 @@ VERSION_1 = Process(
             dest="withdrawn",
             label_de="Zurückziehen",
             label_en="Withdraw",
+            needs_reason=True,
         ),
     ),
     milestones=(
         Milestone(
             "concept_draft",
             "Entwurf des Klimaschutzkonzepts beim Projektträger",
-            "Draft concept to the Projektträger",
+            "Draft concept to the funding agency",
             anchor="funding_start",
             months=12,
             done_by_record="concept_draft",
@@ -182,7 +184,7 @@ VERSION_1 = Process(
         Milestone(
             "concept_final",
             "Klimaschutzkonzept beim Projektträger",
-            "Climate-protection concept to the Projektträger",
+            "Climate-protection concept to the funding agency",
             anchor="funding_start",
             months=18,
             done_by_record="concept_final",

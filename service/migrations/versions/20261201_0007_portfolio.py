@@ -2,7 +2,7 @@
 and calendar feeds
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-01 18:10:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = "0007"
-down_revision: str | None = "0004"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
