@@ -52,11 +52,14 @@ def create(
     return participant
 
 
-def change(session: Session, participant_id: int, data: ParticipantCreate) -> Participant:
+def change(
+    session: Session, ctx: Context, participant_id: int, data: ParticipantCreate, actor: str
+) -> Participant:
     """Corrects name, address, organisation and role (the whole record, as the form
     shows it; a language not sent stays). Another participant of the engagement with the
     new address: 409, as on create. Invitations and answers stay the person's; mail
-    already queued keeps the address it was written to."""
+    already queued keeps the address it was written to. What changed goes into the
+    history (nothing when nothing changed)."""
     participant = session.get(Participant, participant_id)
     if participant is None:
         raise NotFound("participant_not_found", participant=participant_id)
@@ -75,14 +78,23 @@ def change(session: Session, participant_id: int, data: ParticipantCreate) -> Pa
             engagement=participant.engagement_id,
             extra={"participant_id": duplicate[0]},
         )
-    participant.name = data.name
-    participant.email = email
-    participant.organisation = data.organisation or None
-    participant.role = data.role or None
-    if data.language is not None:
-        participant.language = data.language
+    after = {
+        "name": data.name,
+        "email": email,
+        "organisation": data.organisation or None,
+        "role": data.role or None,
+        "language": data.language or participant.language,
+    }
+    changed = history.fields_changed(participant.model_dump(), after)
+    if not changed:
+        return participant
+    for field, value in after.items():
+        setattr(participant, field, value)
     session.add(participant)
     session.flush()
+    details = {"name": participant.name, "fields": changed}
+    history.record_change(session, participant.engagement_id, "participant", "changed", actor,
+                          details, at=ctx.clock.now(), subject_id=participant_id)  # fmt: skip
     return participant
 
 

@@ -290,6 +290,9 @@ def cancel(
         session, ctx, workshop, kind="workshop_cancelled", method="CANCEL", reason=reason
     )
     log.info("%s cancelled workshop %s; %d cancellations queued", actor, workshop_id, queued)
-    history.record_change(session, workshop.engagement_id, "workshop", "cancelled", actor,
-                          {"name": workshop.title}, at=now, subject_id=workshop_id)  # fmt: skip
+    named = {"name": workshop.title}
+    history.record_change(
+        session, workshop.engagement_id, "workshop", "cancelled", actor, named, reason,
+        at=now, subject_id=workshop_id,
+    )  # fmt: skip
     return workshop
