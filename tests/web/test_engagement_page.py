@@ -146,6 +146,8 @@ def test_withdraw_without_a_reason_is_refused_in_german_with_one_it_works(
         assert refused.status_code == 409, refused.text
         assert "„Zurückziehen“ braucht eine Begründung" in refused.text
         assert 'id="confirm-withdraw" open' in refused.text  # the confirmation stays open
+        block = refused.text.split('id="confirm-withdraw"', 1)[1].split("</details>", 1)[0]
+        assert "„Zurückziehen“ braucht eine Begründung" in block
     assert staff.ok(staff.get(f"/api/v1/engagements/{eid}"))["state"] == "application"
 
     done = form(client, url, csrf, trigger="withdraw", note="Kein Personal", expected_version=1)
@@ -206,6 +208,8 @@ def test_a_grant_above_the_eligible_costs_is_refused_with_the_values_kept(
     assert 'id="page-error"' in refused.text
     assert 'value="31.000,50"' in refused.text
     assert 'id="grant-form-details" open' in refused.text
+    grant_form = refused.text.split('id="grant-form"', 1)[1].split("</form>", 1)[0]
+    assert '<p class="field-error">' in grant_form  # the refusal next to the form too
     assert staff.get(f"/api/v1/engagements/{eid}/grant").status_code == 404
     unreadable = form(
         client, f"/engagements/{eid}/grant", csrf, **{**GRANT_FORM, "eligible_costs": "viel"}
