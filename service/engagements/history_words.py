@@ -150,6 +150,7 @@ _CODED = {
     "kind": "record_kind_",
     "mode": "consulting_mode_",
     "language": "hist_language_",
+    "salutation": "lt_salutation_",
     "response": "hist_response_",
 }
 

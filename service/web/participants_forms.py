@@ -32,6 +32,7 @@ def _fields(form: dict[str, str]) -> ParticipantCreate:
             "email": form.get("email", ""),
             "organisation": form.get("organisation") or None,
             "role": form.get("role") or None,
+            "salutation": form.get("salutation") or None,
         },
     )
 
