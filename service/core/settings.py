@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "fokusberatung@localhost"
     mail_from_name: str = "Fokusberatung Klimaschutz"
+    # Reply-To of every mail where the engagement's owner has no address (issue 15)
+    reply_to: str | None = None
     supervisor_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = None
@@ -72,6 +74,17 @@ class Settings(BaseSettings):
         for address in value:
             if "@" not in address or any(c in address for c in "\r\n<>, "):
                 raise ValueError(f"not an email address: {address!r}")
+        return value
+
+    @field_validator("reply_to")
+    @classmethod
+    def _check_reply_to(cls, value: str | None) -> str | None:
+        """One plain address: a name, a second address or a line break would let a
+        setting write headers of its own."""
+        if not value:
+            return None
+        if value.count("@") != 1 or any(c in value for c in '\r\n<>,; \t"()'):
+            raise ValueError(f"not an email address: {value!r}")
         return value
 
     @field_validator("timezone")

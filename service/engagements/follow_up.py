@@ -117,6 +117,7 @@ def follow_up(
     ):
         assert this.id is not None  # flushed above
         details = {"direction": direction, "process": other.process, "engagement_id": other.id}
+        details["file_number"] = other.file_number  # what the office calls the case
         history.record_change(session, this.id, "engagement", "follow_up", actor, details, at=now)
     session.flush()
     return successor

@@ -150,6 +150,7 @@ _CODED = {
     "kind": "record_kind_",
     "mode": "consulting_mode_",
     "language": "hist_language_",
+    "salutation": "lt_salutation_",
     "response": "hist_response_",
 }
 
@@ -216,7 +217,7 @@ def summary(entry: HistoryEntry, words: Words) -> str:
         return say(
             f"hist_engagement_follow_up_{details.get('direction', 'successor')}",
             process=words.process_title(str(details.get("process")), None),
-            id=other,
+            id=details.get("file_number") or other,
         )
     if not details and entry.action in ("added", "changed"):  # before 0005: the note says it
         return (

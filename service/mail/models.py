@@ -21,6 +21,8 @@ class OutboxMessage(SQLModel, table=True):
     # a unique key per logical email: a second insert of the same email is a no-op
     dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
     to_addr: str = Field(max_length=2000)
+    # where a reply goes (Reply-To): the owner's address once known, else FOKUS_REPLY_TO
+    reply_to: str | None = Field(default=None, max_length=320)
     subject: str = Field(max_length=500)
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str = Field(sa_column=Column(Text, nullable=False))

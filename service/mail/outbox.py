@@ -43,10 +43,15 @@ def enqueue(
     dedupe_key: str | None = None,
     ics: bytes | None = None,
     ics_method: str | None = None,
+    reply_to: str | None = None,
 ) -> bool:
     """Queues one email; returns False if `dedupe_key` was queued before (then nothing
     is written, so a repeated request or sweep cannot mail twice). Once the transaction
-    commits, the dispatcher is woken (`ctx.mail_queued`, an after-commit hook)."""
+    commits, the dispatcher is woken (`ctx.mail_queued`, an after-commit hook).
+
+    `reply_to` is the address of whoever answers for the mail (the engagement's owner,
+    once owners have addresses); without it a reply goes to FOKUS_REPLY_TO, and without
+    that the mail has no Reply-To (a reply then reaches FOKUS_MAIL_FROM)."""
     if dedupe_key is not None:
         existing = session.connection().execute(_QUEUED, {"key": dedupe_key}).first()
         if existing is not None:
@@ -63,6 +68,7 @@ def enqueue(
             kind=kind,
             dedupe_key=dedupe_key,
             to_addr=to,
+            reply_to=reply_to or ctx.settings.reply_to,
             subject=rendered.subject,
             body_text=rendered.text,
             body_html=rendered.html,

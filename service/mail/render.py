@@ -1,5 +1,10 @@
 """Mail templates: Jinja2 with autoescape for HTML and StrictUndefined everywhere, so a
-missing variable fails in tests instead of mailing an empty greeting."""
+missing variable fails in tests instead of mailing an empty greeting.
+
+Every mail is a letter (templates/mail/<lang>/_layout.*): the salutation is made here
+from `recipient_name` and `recipient_salutation` (service/mail/letters.py) unless the
+caller gives `greeting`; `signer` (the engagement's owner) signs above the sender's
+name where known; the subject is also the letter's heading."""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from service.core import translations
 from service.core.paths import templates_dir
+from service.mail.letters import greeting, municipality_accusative
 
 LANGUAGES = ("de", "en")
 
@@ -23,7 +30,7 @@ class Rendered:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(templates_dir() / "mail")),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
@@ -31,14 +38,36 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # "für {{ municipality|accusative }}": "für die Gemeinde Beispielstadt"
+    env.filters["accusative"] = municipality_accusative
+    return env
+
+
+def letter_context(language: str, context: dict[str, Any]) -> dict[str, Any]:
+    """`context` with what every letter needs and most callers need not say: the
+    greeting, and the engagement's owner (`owner`) as the signer of mail to the
+    municipality. The team's own mail (escalations, warnings for staff) addresses the
+    team and is signed by the service alone."""
+    words = translations.language(language)
+    name = str(context.get("recipient_name") or "")
+    team = name == words.staff_name or bool(context.get("for_staff"))
+    if team:
+        opening = "Liebes Team der Fokusberatung," if language == "de" else f"Dear {name},"
+    else:
+        opening = greeting(language, name, context.get("recipient_salutation"))
+    signer = None if team else context.get("owner")
+    return {"greeting": opening, "signer": signer, **context}
 
 
 def render(kind: str, language: str, context: dict[str, Any]) -> Rendered:
     lang = language if language in LANGUAGES else "de"
     env = environment()
-    subject = env.get_template(f"{lang}/{kind}.subject.txt").render(context)
+    context = letter_context(lang, context)
+    # one line, whatever the template or data did
+    subject = " ".join(env.get_template(f"{lang}/{kind}.subject.txt").render(context).split())
+    context = {**context, "subject": subject}
     return Rendered(
-        subject=" ".join(subject.split()),  # one line, whatever the template or data did
+        subject=subject,
         text=env.get_template(f"{lang}/{kind}.txt").render(context),
         html=env.get_template(f"{lang}/{kind}.html").render(context),
     )

@@ -1,11 +1,13 @@
 """Turning an outbox row into an email, and handing it to SMTP (aiosmtplib) or a Maildir.
 
 `build_message` is pure: the row's stable Message-ID, a From with the configured name,
-the To parsed back into name and address (refused if it carries a line break, so no
-header injection is possible), a plain-text and an HTML alternative and, for workshop
-mail, the .ics both as a `text/calendar; method=…` alternative (what Outlook looks for)
-and as an attachment. The .ics is attached as bytes (base64), never as str: a str part
-would have its CRLF line endings turned into LF (docs/pitfalls.md).
+the To and the Reply-To parsed back into name and address (refused if they carry a
+line break, so no header injection is possible), a plain-text and an HTML alternative
+and, for workshop mail, the .ics both as a `text/calendar; method=…` alternative (what
+Outlook looks for) and as an attachment, typed the same (`text/calendar; method=…;
+charset=UTF-8`, RFC 6047; `application/ics` is no registered type). The .ics is
+attached as bytes (base64), never as str: a str part would have its CRLF line endings
+turned into LF (docs/pitfalls.md).
 
 Internationalised addresses (input validation accepts them): a domain goes out in its
 IDNA 2008 (xn--) form, in the envelope and the headers, so any server takes it. A local
@@ -65,6 +67,8 @@ class Sendable(Protocol):
 
     @property
     def to_addr(self) -> str: ...
+    @property
+    def reply_to(self) -> str | None: ...
     @property
     def subject(self) -> str: ...
     @property
@@ -150,6 +154,17 @@ def recipient(to_addr: str) -> Mailbox:
     return _mailbox(_checked(name, "recipient name"), local, domain, "recipient")
 
 
+def reply_to(value: str) -> Mailbox:
+    """The Reply-To of a row: one address, with or without a name, checked like the To
+    (a line break or a second address is refused, so it cannot add a header)."""
+    _checked(value, "Reply-To")
+    parsed = getaddresses([value])
+    local, _, domain = parsed[0][1].rpartition("@") if len(parsed) == 1 else ("", "", "")
+    if not local or not domain:
+        raise SendError(f"not exactly one Reply-To address: {value[:100]!r}", permanent=True)
+    return _mailbox(_checked(parsed[0][0], "Reply-To name"), local, domain, "Reply-To")
+
+
 def sender(settings: Settings) -> Mailbox:
     local, _, domain = settings.mail_from.rpartition("@")
     name = _checked(settings.mail_from_name, "FOKUS_MAIL_FROM_NAME")
@@ -206,6 +221,7 @@ def build_message(row: Sendable, settings: Settings) -> Envelope:
     head = [
         f"From: {sender_address.header()}",
         f"To: {to.header()}",
+        *([f"Reply-To: {reply_to(row.reply_to).header()}"] if row.reply_to else []),
         f"Subject: {_header_text(subject)}",
         f"Message-ID: {message_id}",
         f"Date: {format_datetime(row.created_at)}",
@@ -228,7 +244,7 @@ def build_message(row: Sendable, settings: Settings) -> Envelope:
         filename = "absage.ics" if method == "CANCEL" else "einladung.ics"
         ics = _b64(row.ics)
         alt.append(
-            f'--{alternative}\nContent-Type: text/calendar; charset="utf-8"; method={method}\n'
+            f"--{alternative}\nContent-Type: text/calendar; method={method}; charset=UTF-8\n"
             "Content-Transfer-Encoding: base64\n\n".encode()
             + ics
         )
@@ -237,7 +253,8 @@ def build_message(row: Sendable, settings: Settings) -> Envelope:
         body.append(f'Content-Type: multipart/alternative; boundary="{alternative}"\n\n'.encode())
         body.append(b"\n".join(alt) + f"\n--{alternative}--\n".encode())
         body.append(
-            f'--{mixed}\nContent-Type: application/ics; name="{filename}"\n'
+            f"--{mixed}\nContent-Type: text/calendar; method={method}; charset=UTF-8; "
+            f'name="{filename}"\n'
             f'Content-Disposition: attachment; filename="{filename}"\n'
             "Content-Transfer-Encoding: base64\n\n".encode()
             + ics

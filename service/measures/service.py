@@ -81,20 +81,35 @@ def change(
     return measure
 
 
-def revise(session: Session, ctx: Context, measure_id: int, data: MeasureCreate) -> Measure:
+def revise(
+    session: Session, ctx: Context, measure_id: int, data: MeasureCreate, actor: str
+) -> Measure:
     """Replaces what describes the measure (title, action area, description, responsible
     person, planned start and end) with the form's values; status, progress and
-    `started_at` stay as they are."""
+    `started_at` stay as they are. What changed goes into the history (nothing when
+    nothing changed)."""
     measure = session.get(Measure, measure_id)
     if measure is None:
         raise NotFound("measure_not_found", measure=measure_id)
-    measure.title = data.title
-    measure.action_area = data.action_area.value
-    measure.description = data.description or None
-    measure.responsible = data.responsible or None
-    measure.planned_start = data.planned_start
-    measure.planned_end = data.planned_end
-    measure.updated_at = ctx.clock.now()
+    after = {
+        "title": data.title,
+        "action_area": data.action_area.value,
+        "description": data.description or None,
+        "responsible": data.responsible or None,
+        "planned_start": data.planned_start,
+        "planned_end": data.planned_end,
+    }
+    changed = history.fields_changed(measure.model_dump(), after)
+    if not changed:
+        return measure
+    old_title = measure.title
+    for field, value in after.items():
+        setattr(measure, field, value)
+    now = ctx.clock.now()
+    measure.updated_at = now
     session.add(measure)
     session.flush()
+    details = {"name": old_title, "fields": changed}
+    history.record_change(session, measure.engagement_id, "measure", "changed", actor, details,
+                          at=now, subject_id=measure_id)  # fmt: skip
     return measure

@@ -11,7 +11,7 @@ from service.engagements import history
 from service.engagements.service import get as get_engagement
 from service.mail import outbox
 from service.participants.models import Participant
-from service.participants.schemas import ParticipantCreate
+from service.participants.schemas import ParticipantCreate, ParticipantPatch
 from service.workshops import service as workshops
 
 
@@ -40,6 +40,7 @@ def create(
         organisation=data.organisation or None,
         role=data.role or None,
         language=data.language or engagement.language,
+        salutation=data.salutation,
         created_at=ctx.clock.now(),
     )
     session.add(participant)
@@ -52,11 +53,14 @@ def create(
     return participant
 
 
-def change(session: Session, participant_id: int, data: ParticipantCreate) -> Participant:
-    """Corrects name, address, organisation and role (the whole record, as the form
-    shows it; a language not sent stays). Another participant of the engagement with the
+def change(
+    session: Session, ctx: Context, participant_id: int, data: ParticipantCreate, actor: str
+) -> Participant:
+    """Corrects name, address, organisation, role and salutation (the whole record, as
+    the form shows it; a language not sent stays). Another participant of the engagement with the
     new address: 409, as on create. Invitations and answers stay the person's; mail
-    already queued keeps the address it was written to."""
+    already queued keeps the address it was written to. What changed goes into the
+    history (nothing when nothing changed)."""
     participant = session.get(Participant, participant_id)
     if participant is None:
         raise NotFound("participant_not_found", participant=participant_id)
@@ -75,15 +79,46 @@ def change(session: Session, participant_id: int, data: ParticipantCreate) -> Pa
             engagement=participant.engagement_id,
             extra={"participant_id": duplicate[0]},
         )
-    participant.name = data.name
-    participant.email = email
-    participant.organisation = data.organisation or None
-    participant.role = data.role or None
-    if data.language is not None:
-        participant.language = data.language
+    after = {
+        "name": data.name,
+        "email": email,
+        "organisation": data.organisation or None,
+        "role": data.role or None,
+        "language": data.language or participant.language,
+        "salutation": data.salutation,
+    }
+    changed = history.fields_changed(participant.model_dump(), after)
+    if not changed:
+        return participant
+    for field, value in after.items():
+        setattr(participant, field, value)
     session.add(participant)
     session.flush()
+    details = {"name": participant.name, "fields": changed}
+    history.record_change(session, participant.engagement_id, "participant", "changed", actor,
+                          details, at=ctx.clock.now(), subject_id=participant_id)  # fmt: skip
     return participant
+
+
+def amend(
+    session: Session, ctx: Context, participant_id: int, patch: ParticipantPatch, actor: str
+) -> Participant:
+    """PATCH: the fields sent replace the record's, the others stay; then as `change`
+    (the same duplicate check and history entry)."""
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound("participant_not_found", participant=participant_id)
+    current = {
+        "name": participant.name,
+        "email": participant.email,
+        "organisation": participant.organisation,
+        "role": participant.role,
+        "language": participant.language,
+        "salutation": participant.salutation,
+    }
+    sent = patch.model_dump(include=patch.model_fields_set)
+    data = ParticipantCreate.model_validate({**current, **sent})
+    return change(session, ctx, participant_id, data, actor)
 
 
 def list_for(session: Session, engagement_id: int) -> list[Participant]:

@@ -82,5 +82,5 @@ def details(session: Session, ctx: Context, eid: int, actor: str, form: dict[str
             "planned_end": form.get("planned_end") or None,
         },
     )
-    measures.revise(session, ctx, mid, data)
+    measures.revise(session, ctx, mid, data, actor)
     return "measure"

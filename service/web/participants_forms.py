@@ -32,6 +32,7 @@ def _fields(form: dict[str, str]) -> ParticipantCreate:
             "email": form.get("email", ""),
             "organisation": form.get("organisation") or None,
             "role": form.get("role") or None,
+            "salutation": form.get("salutation") or None,
         },
     )
 
@@ -63,7 +64,7 @@ def update(session: Session, ctx: Context, eid: int, actor: str, form: dict[str,
     """Name, address, organisation and role as the edit form shows them."""
     person = _participant_of(session, eid, form)
     assert person.id is not None
-    participants.change(session, person.id, _fields(form))
+    participants.change(session, ctx, person.id, _fields(form), actor)
     return "pt_changed"
 
 

@@ -35,6 +35,7 @@ from service.engagements import history
 from service.engagements.models import Engagement
 from service.mail.common import common_context
 from service.mail.ics import CalendarEntry, build_ics
+from service.mail.letters import owner_address
 from service.mail.outbox import address, enqueue
 from service.mail.render import render
 from service.mail.tokens import rsvp_url
@@ -89,7 +90,10 @@ def _queue(
     context: dict[str, Any] = {
         **common_context(ctx, language),
         "recipient_name": participant.name,
+        "recipient_salutation": participant.salutation,
+        "signer": engagement.owner,
         "municipality": engagement.municipality,
+        "agenda": workshop.agenda,
         "title": workshop.title,
         "day": day,
         "hours": hours,
@@ -134,6 +138,7 @@ def _queue(
         dedupe_key=dedupe_key,
         ics=ics,
         ics_method=method,
+        reply_to=owner_address(engagement),
     )
     return queued
 
@@ -290,6 +295,9 @@ def cancel(
         session, ctx, workshop, kind="workshop_cancelled", method="CANCEL", reason=reason
     )
     log.info("%s cancelled workshop %s; %d cancellations queued", actor, workshop_id, queued)
-    history.record_change(session, workshop.engagement_id, "workshop", "cancelled", actor,
-                          {"name": workshop.title}, at=now, subject_id=workshop_id)  # fmt: skip
+    named = {"name": workshop.title}
+    history.record_change(
+        session, workshop.engagement_id, "workshop", "cancelled", actor, named, reason,
+        at=now, subject_id=workshop_id,
+    )  # fmt: skip
     return workshop

@@ -97,7 +97,7 @@ def test_every_raise_names_a_catalogue_code_with_its_parameters() -> None:
             continue
         if any(k.arg is None for k in call.keywords):  # **params: checked where built
             continue
-        given = {k.arg for k in call.keywords if k.arg != "extra"}
+        given = {k.arg for k in call.keywords if k.arg is not None and k.arg != "extra"}
         if kind == "error" and _name(call) != "text":
             needed = parameters(code)
         else:

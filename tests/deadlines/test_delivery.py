@@ -44,7 +44,7 @@ def test_reminder_and_escalation_arrive_once(
     text = reminder.get_body(("plain",))
     html = reminder.get_body(("html",))
     assert text is not None and "4 working days left" in text.get_content()
-    assert html is not None and "Hello Anna Schmidt" in html.get_content()
+    assert html is not None and "Dear Anna Schmidt," in html.get_content()
     assert escalation["To"] == SUPERVISORS[0]
     assert escalation["Subject"].startswith("Überfällig: Gemeinde Beispielstadt")
     body = escalation.get_body(("plain",))

@@ -108,14 +108,16 @@ def test_the_follow_up_copies_and_links(staff: Api) -> None:
     assert [(h["kind"], h["action"], h["actor"]) for h in new_history] == [
         ("change", "follow_up", "Lena Vogel")
     ]
+    old_number = staff.ok(staff.get(f"/api/v1/engagements/{eid}"))["file_number"]
     assert new_history[0]["summary_de"].startswith(
-        f"Angelegt als Folgevorhaben von Vorgang {eid}, Fokusberatung"
+        f"Angelegt als Folgevorhaben von Vorgang {old_number}, Fokusberatung"
     )
     old_history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history"))
     assert old_history[-1]["action"] == "follow_up"
     assert old_history[-1]["summary_de"].startswith(
-        f"Folgevorhaben angelegt: Vorgang {new['id']}, Klimaschutzmanagement"
+        f"Folgevorhaben angelegt: Vorgang {new['file_number']}, Klimaschutzmanagement"
     )
+    assert old_history[-1]["details"]["engagement_id"] == new["id"]
 
 
 def test_a_second_follow_up_is_refused(staff: Api) -> None:

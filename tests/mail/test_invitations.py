@@ -41,7 +41,8 @@ def test_invitation_arrives_with_text_html_calendar_and_umlauts(
     assert found["text"].startswith("Guten Tag Jürgen Größe-Weiß,")
     assert "Mit freundlichen Grüßen" in found["text"]
     assert "Datenschutz:" in found["text"] and "DSGVO" in found["text"]
-    assert "Dienstag, 10. März 2026, 17:00–20:00 Uhr" in found["text"]
+    assert "Datum:    Dienstag, 10. März 2026" in found["text"]
+    assert "Uhrzeit:  17:00–20:00 Uhr" in found["text"]
     assert "Rathaus, Sitzungssaal" in found["text"]
     assert "<p>Guten Tag Jürgen Größe-Weiß,</p>" in found["html"]
     assert "<img" not in found["html"]  # readable without images

@@ -102,8 +102,9 @@ def test_the_reminder_is_german_with_the_invitations_rsvp_link(
     found = parts(message)
     text = found["text"]
     assert text.startswith("Guten Tag Jürgen Größe-Weiß,")
-    assert "Ihre Antwort fehlt uns noch" in text
-    assert "Dienstag, 10. März 2026, 17:00–20:00 Uhr" in text
+    assert "Ihre Antwort liegt uns noch nicht vor" in text
+    assert "Datum:    Dienstag, 10. März 2026" in text
+    assert "Uhrzeit:  17:00–20:00 Uhr" in text
     assert "Rathaus, Sitzungssaal" in text
     assert "Datenschutz:" in text
     assert rsvp_path(message) == links[f"person0.{eid}@example.org"]  # no new token
@@ -125,7 +126,7 @@ def test_an_english_invitee_gets_the_english_reminder(
     message = smtp_sink.wait_for(2)[1]
     assert str(message["Subject"]).startswith('Reminder: please answer the invitation to "Auftakt')
     text = parts(message)["text"]
-    assert text.startswith("Hello Jane Doe,")
+    assert text.startswith("Dear Jane Doe,")
     assert "have not heard from you yet" in text
 
 

@@ -25,7 +25,7 @@ def test_each_transition_mails_every_participant_once_in_their_language(
     text = parts(german)["text"]
     assert text.startswith("Guten Tag Jürgen Größe-Weiß,")
     assert "Datenschutz" in text
-    assert parts(english)["text"].startswith("Hello Jane Doe,")
+    assert parts(english)["text"].startswith("Dear Jane Doe,")
     assert not german.is_multipart() or parts(german).get("calendar") is None
     messages = staff.ok(staff.get(f"/api/v1/engagements/{eid}/messages"))
     assert [(m["kind"], m["status"]) for m in messages] == [("stage_notice", "sent")] * 2

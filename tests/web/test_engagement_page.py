@@ -146,6 +146,8 @@ def test_withdraw_without_a_reason_is_refused_in_german_with_one_it_works(
         assert refused.status_code == 409, refused.text
         assert "„Zurückziehen“ braucht eine Begründung" in refused.text
         assert 'id="confirm-withdraw" open' in refused.text  # the confirmation stays open
+        block = refused.text.split('id="confirm-withdraw"', 1)[1].split("</details>", 1)[0]
+        assert "„Zurückziehen“ braucht eine Begründung" in block
     assert staff.ok(staff.get(f"/api/v1/engagements/{eid}"))["state"] == "application"
 
     done = form(client, url, csrf, trigger="withdraw", note="Kein Personal", expected_version=1)
@@ -206,6 +208,8 @@ def test_a_grant_above_the_eligible_costs_is_refused_with_the_values_kept(
     assert 'id="page-error"' in refused.text
     assert 'value="31.000,50"' in refused.text
     assert 'id="grant-form-details" open' in refused.text
+    grant_form = refused.text.split('id="grant-form"', 1)[1].split("</form>", 1)[0]
+    assert '<p class="field-error">' in grant_form  # the refusal next to the form too
     assert staff.get(f"/api/v1/engagements/{eid}/grant").status_code == 404
     unreadable = form(
         client, f"/engagements/{eid}/grant", csrf, **{**GRANT_FORM, "eligible_costs": "viel"}
@@ -366,3 +370,46 @@ def test_the_page_speaks_german(client: TestClient, staff: Api) -> None:
     assert not re.search(r"<dt>Version</dt>", page)
     # the milestone waits for its record, and says which
     assert "Erledigt, sobald der Nachweis „Verwendungsnachweis“ erfasst ist." in page
+
+
+def test_no_500_for_odd_programme_input(client: TestClient, staff: Api) -> None:
+    eid = _approved(staff)
+    record = _record(staff, eid, b"x")
+    csrf = login(client, staff)
+    base = f"/engagements/{eid}"
+    odd_values = ("", "1e400", "nan", "-5", "€ 1.2.3,4", "\x00", "9" * 400, "2026-02-30")
+    for value in odd_values:
+        for path, fields in (
+            ("/grant", {**GRANT_FORM, "eligible_costs": value, "notice_date": value}),
+            ("/consulting", {"form": "consulting", "days": value, "day_date": value}),
+            ("/records", {"form": "record", "record_kind": value, "record_date": value}),
+            ("/transition", {"trigger": value, "note": value}),
+        ):
+            response = form(client, base + path, csrf, **fields)
+            assert 400 <= response.status_code < 500, (path, value, response.status_code)
+    # a multipart body that is not one, two files, a file field given as text
+    broken = client.post(
+        base + "/records",
+        content=b"--x\r\nnot a part",
+        headers={"content-type": "multipart/form-data; boundary=x"},
+    )
+    assert 400 <= broken.status_code < 500
+    two = client.post(
+        base + "/records",
+        data={"csrf_token": csrf, "record_kind": "stocktaking", "record_date": "2026-04-02"},
+        files=[("file", ("a.txt", b"a", "text/plain")), ("file", ("b.txt", b"b", "text/plain"))],
+    )
+    assert 400 <= two.status_code < 500
+    for url in (
+        f"{base}/records/abc/file",
+        f"{base}/records/99999999999999999999/file",
+        f"/engagements/0/records/{record}/file",
+    ):
+        assert client.get(url).status_code == 404, url
+    no_file = staff.ok(
+        staff.post(
+            f"/api/v1/engagements/{eid}/records", json={"kind": "stocktaking", "date": "2026-04-02"}
+        ),
+        201,
+    )
+    assert client.get(f"{base}/records/{no_file['id']}/file").status_code == 404

@@ -83,6 +83,11 @@ def test_edit_the_details_and_keep_status_and_progress(client: TestClient, staff
         "progress_percent": 30,
     }
     assert measure["started_at"] is not None
+    history = staff.ok(staff.get(f"/api/v1/engagements/{eid}/history?kind=change"))
+    [changed] = [h for h in history if "Titel" in h["summary_de"]]
+    assert changed["summary_de"].startswith("Maßnahme „LED“: Titel: LED → LED-Straßenbeleuchtung")
+    assert "Geplantes Ende: – → 31.10.2026" in changed["summary_de"]
+    assert "Status" not in changed["summary_de"]  # status and progress stay
 
     # emptied fields are cleared
     form(client, url, csrf, **{**fields, "description": "", "planned_start": "", "planned_end": ""})

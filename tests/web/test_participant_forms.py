@@ -51,6 +51,18 @@ def test_correct_a_participant_in_place(client: TestClient, staff: Api) -> None:
         "Stadtwerke",
         "Energieberatung",
     )
+    # the history says what changed; saving it again unchanged adds nothing
+    assert form(client, url, csrf, **fields).status_code == 303
+    changes = [
+        h["summary_de"]
+        for h in staff.ok(staff.get(f"/api/v1/engagements/{eid}/history?kind=change"))
+        if (h["subject"], h["action"]) == ("participant", "changed")
+    ]
+    assert changes == [
+        "Teilnehmer/in Petra Klein geändert: Name: Petra Klien → Petra Klein; "
+        "E-Mail: petra@example.org → petra.klein@stadtwerke.example; "
+        "Organisation: – → Stadtwerke; Rolle: – → Energieberatung"
+    ]
     # emptied optional fields are cleared
     form(client, url, csrf, **{**fields, "organisation": "", "role": ""})
     person = staff.ok(staff.get(f"/api/v1/engagements/{eid}/participants"))[0]

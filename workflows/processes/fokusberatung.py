@@ -167,7 +167,10 @@ VERSION_1 = Process(
 # --- version 2: the programme since the KRL 2022 -------------------------------
 
 
-# the contact person hears of every stage; participants of the workshops and the vision
+# Who hears of a stage change (issue 15): the contact person of every stage; the
+# participants (the local actors) only of what concerns them: the workshops stage
+# (start_workshops, reopen_workshops) and the agreed guiding vision (adopt_vision).
+# Version 1 keeps its old rule (every participant, every step: Process.default_notices).
 TO_CONTACT = (Notice("stage_notice", "contact"),)
 TO_ALL = (Notice("stage_notice", "contact"), Notice("stage_notice", "participants"))
 
@@ -289,6 +292,7 @@ VERSION_2 = Process(
             dest="workshops",
             label_de="Workshops wieder aufnehmen",
             label_en="Reopen workshops",
+            notices=TO_ALL,  # back in the workshops stage: more invitations to come
         ),
         Step(
             trigger="adopt_vision",

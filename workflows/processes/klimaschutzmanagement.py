@@ -20,6 +20,7 @@ from workflows.processes.fokusberatung import (
     COMPLETED,
     PROOF_OF_USE_DUE,
     REJECTED,
+    TO_ALL,
     TO_CONTACT,
     WITHDRAWN,
 )
@@ -121,6 +122,8 @@ VERSION_1 = Process(
             dest="concept_draft",
             guards=(MANAGER_HIRED,),
             label_de="Klimaschutzmanagement eingestellt",
+            # the concept is drafted with the local actors: they hear that it starts
+            notices=TO_ALL,
             label_en="Manager hired",
         ),
         Step(
@@ -145,6 +148,8 @@ VERSION_1 = Process(
             dest="implementation",
             guards=(RESOLUTION,),
             label_de="Konzept beschlossen",
+            # the adopted concept is this process's guiding vision: the actors hear of it
+            notices=TO_ALL,
             label_en="Concept adopted",
         ),
         Step(

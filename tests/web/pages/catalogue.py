@@ -23,6 +23,7 @@ SUBMIT = """([action, fields]) => {
   const form = document.createElement('form');
   form.method = 'post';
   form.action = action;
+  if (fields._enctype) { form.enctype = fields._enctype; delete fields._enctype; }
   const token = document.querySelector('input[name=csrf_token]');
   const version = document.querySelector('input[name=expected_version]');
   const values = Object.assign({}, token ? {csrf_token: token.value} : {},
@@ -301,6 +302,150 @@ PAGES: list[Visit] = [
             f"/engagements/{tab.site.target}",
             "supervisor",
         ),
+        error=True,
+    ),
+    Visit(
+        "grant below the minimum",
+        _form(
+            "/grant",
+            {
+                "form": "grant",
+                "funding_reference": "67K12345",
+                "notice_date": "2026-03-02",
+                "period_start": "2026-03-02",
+                "period_end": "2027-08-31",
+                "eligible_costs": "3.000",
+                "grant_amount": "1.950",
+                "funding_rate_percent": "65",
+                "grant_reason": "Korrektur",
+            },
+        ),
+        error=True,
+    ),
+    Visit(
+        "grant in words",
+        _form(
+            "/grant",
+            {
+                "form": "grant",
+                "funding_reference": "67K12345",
+                "notice_date": "gestern",
+                "period_start": "2026-03-02",
+                "period_end": "2026-01-01",
+                "eligible_costs": "viel",
+                "grant_amount": "",
+                "funding_rate_percent": "120",
+                "grant_reason": "",
+            },
+        ),
+        error=True,
+    ),
+    Visit(
+        "record without a date",
+        _form(
+            "/records",
+            {"_enctype": "multipart/form-data", "form": "record", "record_kind": "proof_of_use"},
+        ),
+        error=True,
+    ),
+    Visit(
+        "contract before the notice",
+        _form(
+            "/records",
+            {
+                "_enctype": "multipart/form-data",
+                "form": "record",
+                "record_kind": "consultant_contract",
+                "record_date": "2026-03-01",
+            },
+        ),
+        error=True,
+    ),
+    Visit(
+        "consulting days over the budget",
+        _form(
+            "/consulting",
+            {
+                "form": "consulting",
+                "day_date": "2026-03-10",
+                "days": "25",
+                "mode": "on_site",
+                "consultant": "Jan Berater",
+                "activity": "Vor Ort",
+            },
+        ),
+        error=True,
+    ),
+    Visit(
+        "consulting day outside the period",
+        _form(
+            "/consulting",
+            {
+                "form": "consulting",
+                "day_date": "2025-01-10",
+                "days": "1,5",
+                "mode": "",
+                "consultant": "",
+                "activity": "",
+            },
+        ),
+        error=True,
+    ),
+    Visit(
+        "participant corrected to an address without a dot",
+        _form(
+            "/participants/update",
+            {"participant_id": "{site.participant}", "name": "Petra Klein", "email": "p@k"},
+        ),
+        error=True,
+    ),
+    Visit(
+        "workshop moved to end before it starts",
+        _form(
+            "/workshops/update",
+            {
+                "workshop_id": "{site.past_workshop}",
+                "title": "Auftaktworkshop",
+                "starts_at": "2026-10-01T18:00",
+                "ends_at": "2026-10-01T17:00",
+                "location": "Rathaus",
+            },
+        ),
+        error=True,
+    ),
+    Visit(
+        "reminder for a workshop that is over",
+        _form("/workshops/remind", {"workshop_id": "{site.past_workshop}"}),
+        error=True,
+    ),
+    Visit(
+        "measure ending before it starts",
+        _form(
+            "/measures/details",
+            {
+                "measure_id": "{site.measure}",
+                "details": "1",
+                "title": "LED-Straßenbeleuchtung",
+                "action_area": "street_lighting",
+                "planned_start": "2026-09-01",
+                "planned_end": "2026-03-01",
+            },
+        ),
+        error=True,
+    ),
+    Visit(
+        "change to a completed engagement",
+        _form("/owner", {"owner": "Jonas Becker"}, "fokusberatung.2.completed"),
+        error=True,
+    ),
+    Visit("logged out", lambda tab: tab.open("/login?msg=logged_out", "anonymous")),
+    Visit(
+        "revoking a key, confirmation",
+        lambda tab: tab.open(f"/admin/keys/{tab.site.key_ids['supervisor']}/revoke", "admin"),
+    ),
+    Visit(
+        "revoking a key that does not exist",
+        lambda tab: tab.open("/admin/keys/999999/revoke", "admin"),
         error=True,
     ),
     # error pages

@@ -146,6 +146,8 @@ class Site:
     past_workshop: int = 0  # a workshop that is over (of `target`)
     measure: int = 0  # a measure of `target`
     participant_email: str = ""  # a participant of `target`
+    participant: int = 0  # its id
+    key_ids: dict[str, int] = field(default_factory=dict)  # role → the id of its API key
     typed: set[str] = field(default_factory=set)  # everything seeded that a person typed
 
     @property
@@ -371,6 +373,7 @@ def seed(site: Site) -> None:
         target = site.target
         people = seeder.api.ok(seeder.api.get(f"/api/v1/engagements/{target}/participants"))
         site.participant_email = people[0]["email"]
+        site.participant = people[0]["id"]
         shops = seeder.api.ok(seeder.api.get(f"/api/v1/engagements/{target}/workshops"))
         site.past_workshop = shops[0]["id"]
         site.measure = seeder.api.ok(seeder.api.get(f"/api/v1/engagements/{target}/measures"))[0][
@@ -405,13 +408,15 @@ def serve(folder: Path) -> Iterator[Site]:
     clock = MovableClock(START)
     ctx = Context.from_settings(settings, clock=clock, registry=default_registry())
     upgrade(ctx.db)
-    keys = {}
+    keys, ids = {}, {}
     with ctx.db.write() as session:
         for role, name in PEOPLE.items():
-            _row, keys[role] = create_key(session, clock, name=name, role=Role(role))
+            row, keys[role] = create_key(session, clock, name=name, role=Role(role))
+            session.flush()
+            ids[role] = int(row.id or 0)
     server = LiveServer(create_app(ctx)).start()
     try:
-        yield Site(url=server.url, ctx=ctx, clock=clock, keys=keys)
+        yield Site(url=server.url, ctx=ctx, clock=clock, keys=keys, key_ids=ids)
     finally:
         server.stop()
         ctx.db.dispose()
