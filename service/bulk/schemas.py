@@ -117,8 +117,12 @@ class BulkMigrate(Strict):
 
 
 class Refusal(BaseModel):
+    """One engagement left as it was: the error catalogue's code and its texts."""
+
     id: int
+    code: str
     reason: str
+    reason_de: str
 
 
 class BulkResult(BaseModel):

@@ -39,6 +39,10 @@ from workflows import calendar
 Change = Callable[[Session, int, int | None], bool]
 
 
+def _refusal(eid: int, why: DomainError) -> Refusal:
+    return Refusal(id=eid, code=why.code, reason=why.detail, reason_de=why.detail_de)
+
+
 def _each(ctx: Context, ids: list[int], seen: list[SeenVersion], change: Change) -> BulkResult:
     versions = {s.id: s.version for s in seen}
     result = BulkResult(changed=[], unchanged=[], refused=[])
@@ -47,7 +51,7 @@ def _each(ctx: Context, ids: list[int], seen: list[SeenVersion], change: Change)
             with ctx.db.write() as session:
                 changed = change(session, eid, versions.get(eid))
         except DomainError as refused:  # the transaction was rolled back
-            result.refused.append(Refusal(id=eid, reason=refused.detail))
+            result.refused.append(_refusal(eid, refused))
             continue
         (result.changed if changed else result.unchanged).append(eid)
     return result
@@ -62,12 +66,12 @@ def deadlines(ctx: Context, data: BulkDeadlines, actor: str) -> BulkResult:
         engagement = engagements.get(session, eid)
         due: datetime | None = data.due_at
         if data.extend_working_days is not None:
-            if engagements.definition(ctx, engagement).is_final(engagement.state):
-                raise Conflict(
-                    f"the engagement is {engagement.state}; a final state has no deadline"
-                )
+            process = engagements.definition(ctx, engagement)
+            stage = process.stage(engagement.state).label("de")
+            if process.is_final(engagement.state):
+                raise Conflict("deadline_final", state_en=engagement.state, stage_de=stage)
             if engagement.stage_due_at is None:
-                raise Conflict(f"stage {engagement.state!r} has no deadline to extend")
+                raise Conflict("no_deadline_to_extend", state_en=engagement.state, stage_de=stage)
             day = calendar.add_working_days(
                 engagement.stage_due_at.astimezone(tz).date(),
                 data.extend_working_days,
@@ -102,14 +106,9 @@ def migrate(ctx: Context, data: BulkMigrate, actor: str) -> BulkMigrateResult:
     """Issue 8's migration for the selected engagements, each from the version it runs
     on: grouped by that version, each group planned and run (dry run: nothing written)."""
     if not ctx.registry.knows(data.process):  # the document lists the built-in ones
-        raise Invalid(
-            f"process: unknown process {data.process!r}; known: {', '.join(ctx.registry.names())}"
-        )
+        raise Invalid("process_not_found", process=data.process, known=ctx.registry.names())
     if not ctx.registry.knows(data.process, data.to_version):
-        known = ", ".join(str(p.version) for p in ctx.registry.versions(data.process))
-        raise NotFound(
-            f"to_version: {data.process} has no version {data.to_version}; known: {known}"
-        )
+        raise NotFound("process_version_not_found", process=data.process, version=data.to_version)
     with ctx.db.read() as session:
         rows = {
             row.id: row
@@ -127,16 +126,27 @@ def migrate(ctx: Context, data: BulkMigrate, actor: str) -> BulkMigrateResult:
     for eid in data.engagement_ids:
         row = rows.get(eid)
         if row is None:
-            outcome[eid] = Refusal(id=eid, reason=f"engagement {eid} not found")
+            outcome[eid] = _refusal(eid, NotFound("engagement_not_found", engagement=eid))
         elif row.process != data.process:
-            outcome[eid] = Refusal(
-                id=eid, reason=f"engagement {eid} runs {row.process}, not {data.process}"
+            running, wanted = (ctx.registry.latest(p) for p in (row.process, data.process))
+            why = Conflict(
+                "migrate_other_process",
+                engagement=eid,
+                process_en=row.process,
+                process_de=running.title("de"),
+                wanted_en=data.process,
+                wanted_de=wanted.title("de"),
             )
+            outcome[eid] = _refusal(eid, why)
         elif row.process_version == data.to_version:
-            outcome[eid] = Refusal(
-                id=eid,
-                reason=f"engagement {eid} runs {data.process} v{data.to_version} already",
+            why = Conflict(
+                "migrate_already",
+                engagement=eid,
+                process_en=data.process,
+                process_de=ctx.registry.latest(data.process).title("de"),
+                version=data.to_version,
             )
+            outcome[eid] = _refusal(eid, why)
         else:
             groups.setdefault(row.process_version, []).append(eid)
     warnings: dict[str, None] = {}
@@ -145,7 +155,7 @@ def migrate(ctx: Context, data: BulkMigrate, actor: str) -> BulkMigrateResult:
         done = migration.run(ctx, plan, engagement_ids=ids, dry_run=data.dry_run, actor=actor)
         warnings.update(dict.fromkeys(done.warnings))
         for refused in done.refused:
-            outcome[refused["id"]] = Refusal(id=refused["id"], reason=refused["reason"])
+            outcome[refused["id"]] = Refusal.model_validate(refused)
         for eid in done.migrated:
             to_state, _why = migration.target_state(plan, rows[eid].state)
             outcome[eid] = Move(

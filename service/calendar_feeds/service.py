@@ -77,7 +77,7 @@ def revoke(session: Session, ctx: Context, creator: str, feed_id: int, *, admin:
     an admin any. Revoking twice is the same as once."""
     feed = session.get(CalendarFeed, feed_id)
     if feed is None or (feed.owner != creator and not admin):
-        raise NotFound(f"calendar feed {feed_id} not found")
+        raise NotFound("calendar_feed_not_found")
     if feed.revoked_at is None:
         feed.revoked_at = ctx.clock.now()
         session.add(feed)
@@ -87,7 +87,7 @@ def _active(session: Session, token: str) -> CalendarFeed:
     query = select(CalendarFeed).where(col(CalendarFeed.token_hash) == hash_key(token))
     feed: CalendarFeed | None = session.execute(query).scalar_one_or_none()
     if feed is None or feed.revoked_at is not None:
-        raise NotFound("calendar feed not found")
+        raise NotFound("calendar_feed_not_found")
     return feed
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlmodel import col
 
 from service.core.context import Context
-from service.core.errors import NotFound
+from service.core.errors import Conflict, DomainError, NotFound
 from service.engagements.models import Engagement, HistoryEntry
 from workflows.definition import Process
 
@@ -67,20 +67,23 @@ def plan(
     return MigrationPlan(name, source, target, dict(state_map), warnings)
 
 
-def target_state(migration: MigrationPlan, state: str) -> tuple[str | None, str]:
+def target_state(migration: MigrationPlan, state: str) -> tuple[str | None, Conflict | None]:
     """Where an engagement in `state` goes (the map, else the same name if the target
     has it), or None and why not."""
     new = migration.state_map.get(state, state)
     if migration.target.has_stage(new):
-        return new, ""
+        return new, None
+    target, stages = migration.target.key, ", ".join(migration.target.state_names)
     if state in migration.state_map:
-        return None, (
-            f"stage {state!r} is mapped to {new!r}, which is not a stage of "
-            f"{migration.target.key} (stages: {', '.join(migration.target.state_names)})"
+        return None, Conflict(
+            "migrate_mapped_to_unknown", state=state, new=new, target=target, stages=stages
         )
-    return None, (
-        f"stage {state!r} has no counterpart in {migration.target.key}; map it with state_map"
-    )
+    return None, Conflict("migrate_no_counterpart", state=state, target=target)
+
+
+def refusal(engagement_id: int, why: DomainError) -> dict[str, Any]:
+    """One engagement the migration leaves alone, and why, in both languages."""
+    return {"id": engagement_id, "code": why.code, "reason": why.detail, "reason_de": why.detail_de}
 
 
 def run(
@@ -112,26 +115,28 @@ def run(
     for eid in dict.fromkeys(wanted):  # each once, in the order asked
         row = rows.get(eid)
         if row is None:
-            result.refused.append({"id": eid, "reason": f"engagement {eid} not found"})
+            result.refused.append(refusal(eid, NotFound("engagement_not_found", engagement=eid)))
             continue
         if (row.process, row.process_version) != (migration.process, migration.source.version):
-            result.refused.append(
-                {
-                    "id": eid,
-                    "reason": f"engagement {eid} runs {row.process} v{row.process_version}, "
-                    f"not {migration.source.key}",
-                }
+            running = f"{row.process} v{row.process_version}"
+            why = Conflict(
+                "migrate_other_version",
+                engagement=eid,
+                running=running,
+                source=migration.source.key,
             )
+            result.refused.append(refusal(eid, why))
             continue
         state, why_not = target_state(migration, row.state)
         if state is None:
-            result.refused.append({"id": eid, "reason": why_not})
+            assert why_not is not None
+            result.refused.append(refusal(eid, why_not))
             continue
         if dry_run or _migrate_one(ctx, migration, eid, row.version, row.state, state, actor):
             result.migrated.append(eid)
         else:
             result.refused.append(
-                {"id": eid, "reason": f"engagement {eid} was changed meanwhile; run again"}
+                refusal(eid, Conflict("migrate_changed_meanwhile", engagement=eid))
             )
     return result
 

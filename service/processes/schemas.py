@@ -43,7 +43,9 @@ class MigrationRequest(BaseModel):
 
 class MigrationRefusal(BaseModel):
     id: int
+    code: str  # from the error catalogue
     reason: str
+    reason_de: str
 
 
 class MigrationResponse(BaseModel):

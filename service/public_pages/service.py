@@ -30,7 +30,7 @@ def _engagement(session: Session, slug: str) -> Engagement:
     query = select(Engagement).where(col(Engagement.public_slug) == slug)
     engagement: Engagement | None = session.execute(query).scalar_one_or_none()
     if engagement is None or not engagement.public:
-        raise NotFound("no public page at this address")
+        raise NotFound("public_page_not_found")
     return engagement
 
 

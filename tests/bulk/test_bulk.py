@@ -49,6 +49,8 @@ def test_an_extension_of_50_deadlines_3_of_them_final(staff: Api) -> None:
     assert [r["id"] for r in answer["refused"]] == final
     for refusal in answer["refused"]:
         assert "rejected" in refusal["reason"] and "final" in refusal["reason"], refusal
+        assert refusal["code"] == "deadline_final"
+        assert refusal["reason_de"].startswith("Die Beratung ist in der Endphase „Abgelehnt“")
     for eid in running:
         old = datetime.fromisoformat(before[eid]["stage_due_at"])
         new = datetime.fromisoformat(one(staff, eid)["stage_due_at"])
@@ -97,7 +99,14 @@ def test_reassigning_the_owner(staff: Api) -> None:
     )
     assert answer["changed"] == ids[:2]
     assert answer["unchanged"] == [ids[2]]
-    assert answer["refused"] == [{"id": 424_242, "reason": "engagement 424242 not found"}]
+    assert answer["refused"] == [
+        {
+            "id": 424_242,
+            "code": "engagement_not_found",
+            "reason": "engagement 424242 not found",
+            "reason_de": "Beratung 424242 nicht gefunden.",
+        }
+    ]
     for eid in ids[:2]:
         assert one(staff, eid)["owner"] == "Tom Berger"
         changes = [h["details"] for h in history(staff, eid) if h["kind"] == "change"]
