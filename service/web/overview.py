@@ -28,7 +28,7 @@ from service.engagements.filters import (
     EngagementFilters,
     parse_sort,
 )
-from service.web import i18n, queries
+from service.web import bulk, i18n, queries
 from service.web.common import PageRoute, ctx_of, render, signed_in
 from service.web.inputs import bounded_int, clean, flag
 
@@ -178,6 +178,7 @@ def overview(request: Request) -> Response:
         items.append(
             {
                 "id": row.id,
+                "version": row.version,
                 "file_number": row.file_number or "",
                 "municipality": row.municipality,
                 "federal_state": words.get(f"ov_state_{row.federal_state}", row.federal_state),
@@ -225,6 +226,8 @@ def overview(request: Request) -> Response:
             "soon_choices": SOON_CHOICES,
             "sort": query.sort,
             "sorts": sort_headers(query, words),
+            "back": query.link(),
+            "bulk_targets": bulk.migration_targets(ctx, lang),
             "export_csv": query.link("/export.csv", page=None),
             "export_xlsx": query.link("/export.xlsx", page=None),
         },

@@ -13,6 +13,7 @@ not repeat them.
 - engagement_forms.py, participants_forms.py, workshops_forms.py, measures_forms.py:
   the forms on it
 - stats.py: the statistics page, with server-rendered SVG charts
+- bulk.py: changes to the engagements ticked in the overview
 - new_engagement.py: the application form (`/engagements/new`)
 - admin_keys.py: API keys for admins (`/admin/keys`)
 - common.py: rendering, the error page for domain errors, the POST checks
@@ -24,6 +25,7 @@ from fastapi import APIRouter
 
 from service.web import (
     admin_keys,
+    bulk,
     engagement,
     engagement_forms,
     login,
@@ -49,5 +51,6 @@ for page in (
     stats,
     programme_forms,
     admin_keys,
+    bulk,
 ):
     router.include_router(page.router)

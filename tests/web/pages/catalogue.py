@@ -196,6 +196,29 @@ PAGES: list[Visit] = [
         error=True,
     ),
     Visit("API keys", lambda tab: tab.open("/admin/keys", "admin")),
+    # the portfolio: statistics, bulk changes from the overview, the public progress page
+    Visit("statistics", lambda tab: tab.open("/stats")),
+    Visit("statistics as supervisor", lambda tab: tab.open("/stats", "supervisor")),
+    Visit(
+        "bulk change with a refusal",
+        # a completed engagement has no deadline: refused, nothing changes
+        lambda tab: tab.send(
+            "/bulk",
+            {
+                "ids": str(tab.site.engagements["fokusberatung.2.completed"]),
+                "action": "extend",
+                "extend_working_days": "5",
+                "reason": "Landesweite Verlängerung",
+            },
+            "/",
+        ),
+    ),
+    Visit(
+        "bulk change with nothing ticked",
+        lambda tab: tab.send("/bulk", {"action": "extend", "reason": "Urlaub"}, "/"),
+        error=True,
+    ),
+    Visit("public progress page", lambda tab: tab.open(tab.site.public_page, "anonymous")),
     Visit(
         "API key refused",
         lambda tab: tab.send("/admin/keys", {"name": "", "role": "kaiser"}, "/admin/keys", "admin"),

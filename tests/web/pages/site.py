@@ -148,6 +148,7 @@ class Site:
     participant_email: str = ""  # a participant of `target`
     participant: int = 0  # its id
     key_ids: dict[str, int] = field(default_factory=dict)  # role → the id of its API key
+    public_page: str = ""  # the path of the target's public progress page
     typed: set[str] = field(default_factory=set)  # everything seeded that a person typed
 
     @property
@@ -391,6 +392,14 @@ def seed(site: Site) -> None:
             site.rsvp[lang] = _rsvp_path(site.ctx, f"petra.klein.{eid}@example.org")
             if lang == "en":
                 site.engagements["english"] = eid
+        vision = "Bis 2040 klimaneutral: Wärme aus erneuerbaren Quellen für alle Gebäude."
+        opened = seeder.api.ok(
+            seeder.api.patch(
+                f"/api/v1/engagements/{target}", json={"public": True, "vision_summary": vision}
+            )
+        )
+        seeder.typed(vision)
+        site.public_page = "/public/" + opened["public_url"].rsplit("/", 1)[1]
     site.typed.update(PEOPLE.values())
 
 
