@@ -152,7 +152,7 @@ async def bulk_change(request: Request) -> Response:
         result = await run_in_threadpool(bulk.owner, ctx, data, actor)
     elif action == "migrate":
         if sess.principal.role != Role.admin:
-            raise Forbidden("role_not_admin")
+            raise Forbidden("role_not_admin", role=sess.principal.role.value)
         process, _, version = fields.get("target", "").partition(":")
         data = validate(
             BulkMigrate,
