@@ -116,6 +116,7 @@ def _shot(page: Any, name: str, height: int | None = None) -> None:
     if not SHOTS:
         return
     IMAGES.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.activeElement && document.activeElement.blur()")  # no focus ring
     if height is None:
         page.screenshot(path=str(IMAGES / name), full_page=True)
     else:
