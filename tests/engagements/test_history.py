@@ -159,8 +159,8 @@ def test_a_transition_is_a_transition_entry_in_the_process_s_words(staff: Api) -
         "approve",
         "contracting",
     )
-    assert step["summary_de"] == "Phase gewechselt: Antrag → Bewilligt – Beauftragung"
-    assert step["summary_en"] == "Stage changed: Application → Contracting"
+    assert step["summary_de"] == "Phase gewechselt: Antrag → Bewilligt – Beauftragung (Bewilligen)"
+    assert step["summary_en"] == "Stage changed: Application → Contracting (Approve)"
     assert step["note"] == "Bescheid liegt vor"
     # the filter: only transitions, only changes; anything else is a 422 naming `kind`
     assert [i["action"] for i in history(staff, eid, "?kind=transition")] == ["transition"]
@@ -250,7 +250,7 @@ def test_the_page_shows_german_summaries_local_times_newest_first(
     entries = re.findall(r'<li class="kind-(\w+)', page)
     assert entries == ["transition", "change", "change", "change", "change"]  # newest first
     for text in (
-        "Phase gewechselt: Antrag → Auftaktgespräch und Ist-Analyse",
+        "Phase gewechselt: Antrag → Auftaktgespräch und Ist-Analyse (Bewilligen)",
         "Bescheid liegt vor",
         "Maßnahme „LED-Straßenbeleuchtung“: Status: geplant → in Umsetzung",
         "Maßnahme „LED-Straßenbeleuchtung“ angelegt",
