@@ -461,3 +461,20 @@ def test_the_invitation_reads_as_a_letter_in_chromium(
                 IMAGES.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(IMAGES / name), full_page=True)
         chromium.close()
+
+
+def test_the_answer_reminder_keeps_the_salutation_and_the_owners_signature(
+    staff: Api, send: Send, smtp_sink: RawSink
+) -> None:
+    eid = staff.engagement(owner="Dr. Maria Berger")["id"]
+    staff.participant(eid, name="Jürgen Größe-Weiß", email="j@example.org", salutation="herr")
+    wid = staff.workshop(eid, starts_at="2026-03-20T17:00:00", ends_at="2026-03-20T20:00:00")["id"]
+    staff.ok(staff.post(f"/api/v1/workshops/{wid}/invitations"), 202)
+    assert staff.ok(staff.post(f"/api/v1/workshops/{wid}/reminders"))["reminded"] == 1
+    send()
+    messages = [strict(r) for r in smtp_sink.wait_for_raw(2)]
+    (reminder,) = [m for m in messages if str(m["Subject"]).startswith("Erinnerung")]
+    text = parts(reminder)["text"]
+    assert text.splitlines()[0] == "Sehr geehrter Herr Größe-Weiß,"
+    assert "Mit freundlichen Grüßen\r\nDr. Maria Berger\r\n" in text
+    assert FUNDING["de"] in " ".join(text.split())
