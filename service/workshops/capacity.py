@@ -24,7 +24,7 @@ different people up: the second waits for the first to commit and sees its promo
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -94,6 +94,8 @@ def answer(session: Session, ctx: Context, invitation: Invitation, value: str) -
         invitation.rsvp = "accepted" if _has_room(session, workshop) else "waitlisted"
     else:
         invitation.rsvp = "declined"
+    if invitation.rsvp == "waitlisted":
+        now = _after_the_last(session, workshop.id, now)
     invitation.responded_at = now
     session.add(invitation)
     session.flush()
@@ -143,6 +145,20 @@ def fill(session: Session, ctx: Context, workshop: Workshop, actor: str) -> int:
     if moved:
         log.info("%d moved up from the waiting list of workshop %s", moved, workshop.id)
     return moved
+
+
+def _after_the_last(session: Session, workshop_id: int, now: datetime) -> datetime:
+    """`now`, or a microsecond after the last one waiting if that is not earlier: the
+    list's order is the order the answers arrived in (under the lock), even when a clock
+    gives two answers the same instant."""
+    last = session.execute(
+        select(func.max(col(Invitation.responded_at))).where(
+            col(Invitation.workshop_id) == workshop_id, col(Invitation.rsvp) == "waitlisted"
+        )
+    ).scalar_one_or_none()
+    if last is not None and last.tzinfo is None:  # SQLite hands back naive UTC
+        last = last.replace(tzinfo=UTC)
+    return now if last is None or last < now else last + timedelta(microseconds=1)
 
 
 def _micros(moment: datetime) -> int:
