@@ -117,7 +117,9 @@ def amend(
         "salutation": participant.salutation,
     }
     sent = patch.model_dump(include=patch.model_fields_set)
-    data = ParticipantCreate.model_validate({**current, **sent})
+    # what is stored was checked when it was written (and normalised: an address
+    # lowercased may no longer match the pattern), only what is sent is checked now
+    data = ParticipantCreate.model_construct(**{**current, **sent})
     return change(session, ctx, participant_id, data, actor)
 
 
