@@ -134,10 +134,19 @@ def test_every_change_is_a_change_entry_with_a_german_summary(
     )
     assert owner["summary_en"] == "Owner: Lena Vogel → Sabine Berg"
 
-    # erasure (GDPR Art. 17): the entries stay, the person's name goes
+    # a corrected address is a change too
+    fixed = {"email": "petra.klein@example.org"}
+    staff.ok(staff.patch(f"/api/v1/participants/{petra['id']}", json=fixed))
+    assert changes(staff, eid)[-1] == (
+        "Teilnehmer/in Petra Klein geändert: E-Mail: petra@example.org → petra.klein@example.org"
+    )
+
+    # erasure (GDPR Art. 17): the entries stay, the person's name and address go
     assert staff.delete(f"/api/v1/participants/{petra['id']}").status_code == 204
     after = changes(staff, eid)
     assert "Petra Klein" not in " ".join(after)
+    assert "petra" not in str(history(staff, eid)).lower()
+    assert after[-2] == "Teilnehmer/in geändert (später gelöscht)"
     assert after[2] == "Teilnehmer/in hinzugefügt (später gelöscht)"
     assert after[7] == "Eine gelöschte Person hat für Workshop „Auftakt“ zugesagt (per RSVP-Link)"
     assert after[-1] == "Teilnehmer/in entfernt, personenbezogene Daten gelöscht"
