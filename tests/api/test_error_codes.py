@@ -24,7 +24,7 @@ ERROR_CLASSES = {"DomainError", "NotFound", "Conflict", "Invalid", "Unauthorized
 # HTTP layer's answers, in the files that answer outside a route (`text` elsewhere may be
 # SQLAlchemy's)
 CODE_FUNCTIONS = {"_answer": 0, "_reply": 2, "text": 0}
-HTTP_FILES = {"http_errors.py", "body_limit.py", "gate.py"}
+HTTP_FILES = {"http_errors.py", "body_limit.py", "gate.py", "http.py"}
 
 
 def _name(call: ast.Call) -> str:
