@@ -36,7 +36,7 @@ from service.engagements import history
 from service.engagements.models import Engagement
 from service.http.body_limit import BodyTooLarge
 from service.http.deps import ReadSession
-from service.http.pages import page
+from service.http.pages import language, page
 from service.mail import tokens
 from service.mail.letters import owner_address
 from service.participants.models import Participant
@@ -182,7 +182,10 @@ def _context(
 def _not_found(request: Request) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": "not found"}, status_code=404)
-    return page(request, "rsvp_missing.html", {"message": _NOT_FOUND}, status_code=404)
+    # no invitee to take the language from: the visitor's own choice (?lang=, cookie),
+    # read but never set here, else German
+    context = {"message": _NOT_FOUND, "lang": language(request)}
+    return page(request, "rsvp_missing.html", context, status_code=404)
 
 
 def _wants_json(request: Request) -> bool:
@@ -311,7 +314,8 @@ def _record(
         detail = "cross-site request refused"
         if wants_json:
             return JSONResponse({"detail": detail}, status_code=403)
-        return page(request, "rsvp_missing.html", {"message": detail}, status_code=403)
+        context = {"message": detail, "lang": language(request)}
+        return page(request, "rsvp_missing.html", context, status_code=403)
     with ctx.db.write() as session:
         found = _find(session, ctx, token)
         if found is None:
