@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.auth.deps import Ctx
 from service.core.context import Context
+from service.core.errors import text
 from service.engagements import history
 from service.engagements.models import Engagement
 from service.http.body_limit import BodyTooLarge
@@ -63,7 +64,15 @@ class RsvpRecorded(BaseModel):
 
 
 class RsvpProblem(BaseModel):
-    detail: str = Field(description="what went wrong, in words")
+    code: str = Field(description="the error's code (docs/api.md, Errors)")
+    detail: str = Field(description="what went wrong, in English")
+    detail_de: str = Field(description="what went wrong, in German")
+
+
+def _json_problem(status: int, code: str, **params: Any) -> JSONResponse:
+    """A refusal for a JSON client, in the shape of every error (service/core/errors.py)."""
+    body = {"code": code, "detail": text(code, "en", **params)}
+    return JSONResponse({**body, "detail_de": text(code, "de", **params)}, status_code=status)
 
 
 _HTML = {"text/html": {"schema": {"type": "string"}}}
@@ -181,7 +190,7 @@ def _context(
 
 def _not_found(request: Request) -> Response:
     if _wants_json(request):
-        return JSONResponse({"detail": "not found"}, status_code=404)
+        return _json_problem(404, "not_found")
     # no invitee to take the language from: the visitor's own choice (?lang=, cookie),
     # read but never set here, else German
     context = {"message": _NOT_FOUND, "lang": language(request)}
@@ -313,7 +322,7 @@ def _record(
     if _cross_site(request, ctx):
         detail = "cross-site request refused"
         if wants_json:
-            return JSONResponse({"detail": detail}, status_code=403)
+            return _json_problem(403, "rsvp_cross_site")
         context = {"message": detail, "lang": language(request)}
         return page(request, "rsvp_missing.html", context, status_code=403)
     with ctx.db.write() as session:
@@ -335,8 +344,12 @@ def _record(
             if capacity.answer(session, ctx, invitation, value) != before:
                 _in_history(session, invitation, workshop, participant)
         if wants_json:
-            if problem is not None:
-                return JSONResponse({"detail": problem}, status_code=status)
+            if malformed is not None:
+                return _json_problem(422, "rsvp_malformed", reason_en=malformed)
+            if status == 422:
+                return _json_problem(422, "rsvp_response_invalid")
+            if status == 409:
+                return _json_problem(409, "rsvp_cancelled")
             return JSONResponse({"rsvp": invitation.rsvp})
         german = {
             422: "Bitte wählen Sie „Ich nehme teil“ oder „Ich nehme nicht teil“.",

@@ -23,8 +23,8 @@ ERROR_CLASSES = {"DomainError", "NotFound", "Conflict", "Invalid", "Unauthorized
 # functions that take a catalogue code (`errors` section), with the code's position: the
 # HTTP layer's answers, in the files that answer outside a route (`text` elsewhere may be
 # SQLAlchemy's)
-CODE_FUNCTIONS = {"_answer": 0, "_reply": 2, "text": 0}
-HTTP_FILES = {"http_errors.py", "body_limit.py", "gate.py", "http.py"}
+CODE_FUNCTIONS = {"_answer": 0, "_reply": 2, "_json_problem": 1, "text": 0}
+HTTP_FILES = {"http_errors.py", "body_limit.py", "gate.py", "http.py", "rsvp_api.py"}
 
 
 def _name(call: ast.Call) -> str:

@@ -199,4 +199,4 @@ def test_the_rsvp_routes_are_in_the_openapi_document(client: TestClient) -> None
     assert recorded["properties"]["rsvp"]["enum"] == ["accepted", "waitlisted", "declined"]
     for status in ("403", "404", "409", "422"):
         problem = answer["responses"][status]["content"]["application/json"]["schema"]
-        assert problem["required"] == ["detail"]
+        assert sorted(problem["required"]) == ["code", "detail", "detail_de"]
