@@ -141,7 +141,7 @@ def erase(session: Session, ctx: Context, participant_id: int, actor: str) -> No
     participant = session.get(Participant, participant_id)
     if participant is None:
         raise NotFound("participant_not_found", participant=participant_id)
-    workshops.forget_participant(session, participant_id)
+    workshops.forget_participant(session, participant_id, ctx=ctx, actor=actor)
     history.forget_participant(session, participant.engagement_id, participant_id)
     eid, now = participant.engagement_id, ctx.clock.now()
     history.record_change(

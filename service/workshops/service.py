@@ -70,10 +70,30 @@ def list_for(session: Session, engagement_id: int) -> list[Workshop]:
     )
 
 
-def forget_participant(session: Session, participant_id: int) -> None:
+def forget_participant(
+    session: Session, participant_id: int, *, ctx: Context | None = None, actor: str = ""
+) -> None:
     """Erasure of a participant, the workshops' part: their invitations (and with them
-    their answers and RSVP links) are deleted. Runs in the caller's transaction."""
+    their answers and RSVP links) are deleted. Runs in the caller's transaction. With
+    `ctx`, a place they held goes to the first person on that workshop's waiting list
+    (who is mailed, as after a decline)."""
+    held = sorted(
+        session.execute(
+            select(col(Invitation.workshop_id)).where(
+                col(Invitation.participant_id) == participant_id,
+                col(Invitation.rsvp) == "accepted",
+            )
+        ).scalars()
+    )
+    for workshop_id in held:  # in id order, like every other lock taker: no deadlock
+        capacity.lock(session, workshop_id)
     session.execute(delete(Invitation).where(col(Invitation.participant_id) == participant_id))
+    if ctx is None:
+        return
+    for workshop_id in held:
+        workshop = session.get(Workshop, workshop_id)
+        if workshop is not None:
+            capacity.fill(session, ctx, workshop, actor)
 
 
 def day_warnings(session: Session, ctx: Context, workshop: Workshop) -> list[dates.DayWarning]:

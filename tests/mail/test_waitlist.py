@@ -199,3 +199,18 @@ def test_the_history_says_who_waits_and_who_moved_up(
         summaries
     )
     assert any("steht auf der Warteliste" in summary for summary in summaries)
+
+
+def test_erasing_someone_with_a_place_moves_the_first_waiting_up(
+    staff: Api, send: Send, smtp_sink: SmtpSink, clock: MovableClock
+) -> None:
+    eid, pids, wid = setup_workshop(staff, people=3, capacity=1)
+    links = _invite_all(staff, send, smtp_sink, wid, 3)
+    for link in links:
+        clock.advance(timedelta(minutes=1))
+        _answer(staff.client, link, "accepted")
+    assert staff.delete(f"/api/v1/participants/{pids[0]}").status_code in (200, 204)
+    assert _states(staff, wid) == [("accepted", None), ("waitlisted", 1)]
+    send()
+    [moved_up] = smtp_sink.wait_for(4)[3:]
+    assert _to(moved_up) == f"person1.{eid}@example.org"
