@@ -214,3 +214,26 @@ def test_erasing_someone_with_a_place_moves_the_first_waiting_up(
     send()
     [moved_up] = smtp_sink.wait_for(4)[3:]
     assert _to(moved_up) == f"person1.{eid}@example.org"
+
+
+def test_two_acceptances_at_once_for_the_last_place_take_it_once(
+    staff: Api, send: Send, smtp_sink: SmtpSink, client: TestClient
+) -> None:
+    _eid, _pids, wid = setup_workshop(staff, people=3, capacity=2)
+    links = _invite_all(staff, send, smtp_sink, wid, 3)
+    _answer(client, links[0], "accepted")
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def accept(path: str) -> None:
+        barrier.wait()
+        results.append(_answer(client, path, "accepted"))
+
+    threads = [threading.Thread(target=accept, args=(path,)) for path in links[1:]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["accepted", "waitlisted"]
+    counts = staff.ok(staff.get(f"/api/v1/workshops/{wid}"))["rsvp_counts"]
+    assert counts == {"pending": 0, "accepted": 2, "waitlisted": 1, "declined": 0}
