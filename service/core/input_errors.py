@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
-from service.core.errors import LANGUAGES, catalogue, fill
+from service.core.errors import LANGUAGES, catalogue, fill, placeholders
 
 # the code of the whole answer when a body or query failed the schema
 VALIDATION = "validation"
@@ -103,7 +103,10 @@ def translate(error: Any) -> Problem:
         context.setdefault("input", shown)
     texts: dict[str, str] = {}
     for language in LANGUAGES:
-        said = fill(inputs[code][language], context)
+        template = inputs[code][language]
+        if not placeholders(template) <= context.keys():  # errors() without their context
+            template = inputs[_FALLBACK][language]
+        said = fill(template, context)
         texts[language] = said if field == "body" else f"{label(field, language)}: {said}"
     return Problem(field=field, code=kind, message=message, texts=texts)
 

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     funding_period_months: int = Field(18, ge=1, le=120)
     reminder_working_days: int = Field(5, ge=0, le=120)
+    # working days before a workshop that invitees without an answer are reminded
+    rsvp_reminder_working_days: int = Field(3, ge=0, le=60)
+    # links on the RSVP page (issue 15); shown only when set
+    privacy_url: str | None = None
+    imprint_url: str | None = None
     # months after the funding end that the proof of use is due (Milestone.months_setting)
     proof_of_use_months: int = Field(6, ge=1, le=36)
     # months before the funding end that a follow-on application is due, where the KRL
@@ -85,6 +90,17 @@ class Settings(BaseSettings):
             return None
         if value.count("@") != 1 or any(c in value for c in '\r\n<>,; \t"()'):
             raise ValueError(f"not an email address: {value!r}")
+        return value
+
+    @field_validator("privacy_url", "imprint_url")
+    @classmethod
+    def _check_page_url(cls, value: str | None) -> str | None:
+        """An http(s) address: the RSVP page links to it, and a `javascript:` link there
+        would run in the invitee's browser."""
+        if not value:
+            return None
+        if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+            raise ValueError(f"not an http(s) address: {value!r}")
         return value
 
     @field_validator("timezone")

@@ -141,7 +141,12 @@ def _email(value: str) -> str:
             raise problem("email_no_domain_dot", input=shown)
         raise problem("email_invalid", input=shown)
     local, _, domain = value.strip().rpartition("@")
-    return unicodedata.normalize("NFC", local) + "@" + unicodedata.normalize("NFC", domain).lower()
+    normal = (
+        unicodedata.normalize("NFC", local) + "@" + unicodedata.normalize("NFC", domain).lower()
+    )
+    # a stored address is checked again when a form sends it back: normalising must not
+    # make it one the pattern refuses ("İ".lower() is "i" and a combining dot)
+    return normal if _EMAIL.fullmatch(normal) else value.strip()
 
 
 def _date_text(value: Any) -> Any:

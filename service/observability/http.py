@@ -14,6 +14,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.core.errors import text
 from service.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from service.observability.logs import REQUEST_ID, accept_request_id, redact
 
@@ -111,7 +112,8 @@ class ObservabilityMiddleware:
 
 
 async def _internal_error(send: Send, request_id: str) -> None:
-    body = json.dumps({"detail": "internal error", "request_id": request_id}).encode()
+    texts = {"detail": text("internal_error", "en"), "detail_de": text("internal_error", "de")}
+    body = json.dumps({"code": "internal_error", **texts, "request_id": request_id}).encode()
     await send(
         {
             "type": "http.response.start",

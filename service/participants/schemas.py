@@ -5,7 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from service.core.validation import Email, Name, OptionalName
+from service.core.input_errors import label, problem
+from service.core.validation import Email, Name, OptionalName, not_null
 
 # the form of address a letter opens with: "Sehr geehrte Frau Klein," / "Sehr geehrter
 # Herr Klein,"; none (null) opens with the full name: "Guten Tag Petra Klein,"
@@ -27,7 +28,9 @@ class ParticipantPatch(BaseModel):
     """A correction: only the fields sent change. `salutation`, `organisation` and
     `role` may be null (removed); name, email and language cannot be."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=not_null("name", "email", "language")
+    )
 
     name: Name | None = None
     email: Email | None = None
@@ -40,7 +43,7 @@ class ParticipantPatch(BaseModel):
     def _required_stay(self) -> ParticipantPatch:
         for field in ("name", "email", "language"):
             if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be removed (null); send a new value")
+                raise problem("null_not_allowed_field", field_en=field, field_de=label(field, "de"))
         return self
 
 

@@ -117,7 +117,9 @@ def amend(
         "salutation": participant.salutation,
     }
     sent = patch.model_dump(include=patch.model_fields_set)
-    data = ParticipantCreate.model_validate({**current, **sent})
+    # what is stored was checked when it was written (and normalised: an address
+    # lowercased may no longer match the pattern), only what is sent is checked now
+    data = ParticipantCreate.model_construct(**{**current, **sent})
     return change(session, ctx, participant_id, data, actor)
 
 
@@ -139,7 +141,7 @@ def erase(session: Session, ctx: Context, participant_id: int, actor: str) -> No
     participant = session.get(Participant, participant_id)
     if participant is None:
         raise NotFound("participant_not_found", participant=participant_id)
-    workshops.forget_participant(session, participant_id)
+    workshops.forget_participant(session, participant_id, ctx=ctx, actor=actor)
     history.forget_participant(session, participant.engagement_id, participant_id)
     eid, now = participant.engagement_id, ctx.clock.now()
     history.record_change(

@@ -78,7 +78,8 @@ def _public(row: object) -> RecordPublic:
 
 
 def _invalid(exc: ValidationError) -> RequestValidationError:
-    return RequestValidationError(exc.errors(include_url=False, include_context=False))
+    # with the context: the catalogue's texts name the limits ({max_length}, …)
+    return RequestValidationError(exc.errors(include_url=False))
 
 
 async def _read(request: Request, ctx: Context) -> tuple[RecordCreate, service.Upload | None]:

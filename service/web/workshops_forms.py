@@ -1,5 +1,7 @@
-"""The workshop forms of the engagement page: plan a workshop, invite the participants
-not invited yet, remind those who have not answered, edit or reschedule it, cancel it.
+"""The workshop forms of the engagement page: plan a workshop (with agenda and places),
+invite the participants not invited yet, remind those who have not answered, edit or
+reschedule it, cancel it. A workshop on a weekend or a public holiday is saved; the page
+shows the warning with the workshop (workshops.html).
 
 Each calls the service function the API's route calls, in the same unit of work
 (`in_write`), so invitees get the same mail (an update with the same calendar UID and a
@@ -28,6 +30,21 @@ from service.workshops.schemas import WorkshopCancel, WorkshopCreate, WorkshopUp
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
+def _places_and_agenda(form: dict[str, str]) -> dict[str, object]:
+    """The optional fields as the API takes them: an empty field is none (no agenda, no
+    limit), digits are a number; anything else goes to the schema as text and is refused
+    there with the field's German or English label."""
+    values: dict[str, object] = {}
+    if "agenda" in form:
+        values["agenda"] = form["agenda"].replace("\r\n", "\n").strip() or None
+    if "capacity" in form:
+        raw = form["capacity"].strip()
+        values["capacity"] = (
+            int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else (raw or None)
+        )
+    return values
+
+
 def _workshop_of(session: Session, eid: int, form: dict[str, str]) -> Workshop:
     """The workshop the form names, only one of this engagement (another's is a 404
     about the form, shown on the page)."""
@@ -53,6 +70,7 @@ def add(session: Session, ctx: Context, eid: int, actor: str, form: dict[str, st
             "starts_at": form.get("starts_at", ""),
             "ends_at": form.get("ends_at", ""),
             "location": form.get("location", ""),
+            **_places_and_agenda(form),
         },
     )
     workshops.create(session, ctx, eid, data, actor)
@@ -95,14 +113,19 @@ def update(session: Session, ctx: Context, eid: int, actor: str, form: dict[str,
             "starts_at": form.get("starts_at", ""),
             "ends_at": form.get("ends_at", ""),
             "location": form.get("location", ""),
+            **_places_and_agenda(form),
         },
     )
     tz = ctx.settings.tz
-    changes: dict[str, datetime | str] = {}
+    changes: dict[str, datetime | str | int | None] = {}
     for field in ("title", "location"):
         value = getattr(data, field)
         assert isinstance(value, str)
         changes[field] = value
+    if "agenda" in form:  # a form without the fields (an old page) leaves them as they are
+        changes["agenda"] = data.agenda or None
+    if "capacity" in form:
+        changes["capacity"] = data.capacity
     for field in ("starts_at", "ends_at"):
         value = getattr(data, field)
         assert isinstance(value, datetime)

@@ -9,9 +9,11 @@ Entry points (used by the API and the dashboard alike; none of them commits):
         again never mails twice. Returns how many invitations were newly queued.
 
     reschedule(session, ctx, workshop_id, changes: dict[str, object], actor: str) -> Workshop
-        Applies title/starts_at/ends_at/location changes (already validated and in UTC);
-        if anything changed: SEQUENCE + 1 and an update (METHOD:REQUEST, same UID) to
-        every invitee.
+        Applies title/starts_at/ends_at/location/agenda/capacity changes (already
+        validated, times in UTC); if anything but the capacity changed: SEQUENCE + 1 and
+        an update (METHOD:REQUEST, same UID) to every invitee. A raised or removed
+        capacity moves waiting people up (capacity.fill); a new start schedules the
+        automatic reminder anew.
 
     cancel(session, ctx, workshop_id, actor: str, reason: str | None = None) -> Workshop
         Marks the workshop cancelled: SEQUENCE + 1 and METHOD:CANCEL to every invitee,
@@ -40,6 +42,7 @@ from service.mail.outbox import address, enqueue
 from service.mail.render import render
 from service.mail.tokens import rsvp_url
 from service.participants.models import Participant
+from service.workshops import auto_reminders, capacity
 from service.workshops.models import Invitation, Workshop
 
 log = logging.getLogger("fokus.invitations")
@@ -66,6 +69,46 @@ def _engagement(session: Session, workshop: Workshop) -> Engagement:
     if engagement is None:  # pragma: no cover - the foreign key prevents it
         raise NotFound("engagement_not_found", engagement=workshop.engagement_id)
     return engagement
+
+
+def calendar_entry(
+    ctx: Context,
+    workshop: Workshop,
+    engagement: Engagement,
+    participant: Participant,
+    link: str,
+    method: str,
+    language: str,
+) -> bytes:
+    """The workshop's .ics for one invitee as it stands now (same UID and SEQUENCE as the
+    last mail they got): attached to each mail and offered on the RSVP page."""
+    tz = ctx.settings.tz
+    agenda = f"\n\n{workshop.agenda}" if workshop.agenda else ""
+    description = (
+        f"{workshop.title} – {engagement.municipality}{agenda}\n\nIhre Antwort: {link}"
+        if language == "de"
+        else f"{workshop.title} – {engagement.municipality}{agenda}\n\nYour answer: {link}"
+    )
+    ics = build_ics(
+        CalendarEntry(
+            uid=workshop.uid,
+            sequence=workshop.sequence,
+            title=f"{workshop.title} ({engagement.municipality})",
+            starts_at=workshop.starts_at,
+            ends_at=workshop.ends_at,
+            location=workshop.location,
+            organizer_name=ctx.settings.mail_from_name,
+            organizer_email=ctx.settings.mail_from,
+            attendee_name=participant.name,
+            attendee_email=participant.email,
+            description=description,
+            url=None if method == "CANCEL" else link,
+            stamp=ctx.clock.now(),
+        ),
+        tz,
+        method=method,
+    )
+    return ics
 
 
 def _queue(
@@ -103,30 +146,7 @@ def _queue(
         "reason": reason,
     }
     rendered = render(kind, language, context)
-    description = (
-        f"{workshop.title} – {engagement.municipality}\n\nZusagen oder absagen: {link}"
-        if language == "de"
-        else f"{workshop.title} – {engagement.municipality}\n\nAccept or decline: {link}"
-    )
-    ics = build_ics(
-        CalendarEntry(
-            uid=workshop.uid,
-            sequence=workshop.sequence,
-            title=f"{workshop.title} ({engagement.municipality})",
-            starts_at=workshop.starts_at,
-            ends_at=workshop.ends_at,
-            location=workshop.location,
-            organizer_name=ctx.settings.mail_from_name,
-            organizer_email=ctx.settings.mail_from,
-            attendee_name=participant.name,
-            attendee_email=participant.email,
-            description=description,
-            url=None if method == "CANCEL" else link,
-            stamp=ctx.clock.now(),
-        ),
-        tz,
-        method=method,
-    )
+    ics = calendar_entry(ctx, workshop, engagement, participant, link, method, language)
     queued = enqueue(
         session,
         ctx,
@@ -141,6 +161,31 @@ def _queue(
         reply_to=owner_address(engagement),
     )
     return queued
+
+
+def notify_one(
+    session: Session,
+    ctx: Context,
+    workshop: Workshop,
+    invitation: Invitation,
+    participant: Participant,
+    *,
+    kind: str,
+    dedupe_key: str,
+) -> bool:
+    """One mail about the workshop to one invitee, with the calendar entry as it stands
+    (METHOD:REQUEST, same UID): the waiting list's "Sie sind nachgerückt"."""
+    return _queue(
+        session,
+        ctx,
+        kind=kind,
+        method="REQUEST",
+        workshop=workshop,
+        engagement=_engagement(session, workshop),
+        invitation=invitation,
+        participant=participant,
+        dedupe_key=dedupe_key,
+    )
 
 
 def invite(
@@ -250,7 +295,7 @@ def reschedule(
     workshop = _workshop(session, workshop_id)
     if workshop.cancelled_at is not None:
         raise Conflict("workshop_cancelled_change", workshop_en=workshop_id)
-    allowed = {"title", "starts_at", "ends_at", "location"}
+    allowed = {"title", "starts_at", "ends_at", "location", "agenda", "capacity"}
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid("workshop_fields_unchangeable", fields=sorted(unknown))
@@ -258,17 +303,28 @@ def reschedule(
     ends = changes.get("ends_at", workshop.ends_at)
     if ends < starts:
         raise Invalid("workshop_ends_before_starts")
+    if "capacity" in changes:  # answers read under the workshop's lock (capacity.py)
+        capacity.lock(session, workshop_id)
     changed = {k: v for k, v in changes.items() if getattr(workshop, k) != v}
     if not changed:
         return workshop
     before = {key: getattr(workshop, key) for key in changed}
     for key, value in changed.items():
         setattr(workshop, key, value)
-    workshop.sequence += 1
     workshop.updated_at = ctx.clock.now()
+    if "starts_at" in changed:
+        workshop.rsvp_reminder_at = auto_reminders.due_at(session, ctx, workshop)
+    # the capacity alone is the organisers' business: no calendar update for it
+    mailed = set(changed) - {"capacity"}
+    if mailed:
+        workshop.sequence += 1
     session.add(workshop)
     session.flush()
-    queued = _notify_all(session, ctx, workshop, kind="workshop_update", method="REQUEST")
+    queued = 0
+    if mailed:
+        queued = _notify_all(session, ctx, workshop, kind="workshop_update", method="REQUEST")
+    if "capacity" in changed:
+        capacity.fill(session, ctx, workshop, actor)
     log.info("%s changed workshop %s (%s); %d updates queued", actor, workshop_id,
              ", ".join(sorted(changed)), queued)  # fmt: skip
     action = "rescheduled" if "starts_at" in changed else "changed"
@@ -287,6 +343,7 @@ def cancel(
         return workshop
     now = ctx.clock.now()
     workshop.cancelled_at = now
+    workshop.rsvp_reminder_at = None  # nobody is reminded of a cancelled workshop
     workshop.sequence += 1
     workshop.updated_at = now
     session.add(workshop)

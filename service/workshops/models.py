@@ -20,6 +20,9 @@ class Workshop(SQLModel, table=True):
     uid: str = Field(max_length=120, unique=True)  # iCalendar UID, stable for the workshop
     sequence: int = 0  # iCalendar SEQUENCE, +1 per update or cancellation
     cancelled_at: datetime | None = None
+    # when the automatic reminder to those who have not answered is due (None: sent,
+    # or none to send); the sweep claims the workshop by clearing it (issue 15)
+    rsvp_reminder_at: datetime | None = Field(default=None, index=True)
     created_at: datetime
     updated_at: datetime
 

@@ -27,6 +27,7 @@ from service.engagements import history
 from service.engagements.models import Engagement
 from service.engagements.service import definition
 from service.mail.common import common_context
+from service.mail.letters import owner_address
 from service.mail.outbox import address, enqueue
 from service.mail.render import render
 from service.mail.tokens import rsvp_url
@@ -84,7 +85,10 @@ def remind(session: Session, ctx: Context, workshop_id: int, actor: str) -> int:
         context: dict[str, Any] = {
             **common_context(ctx, language),
             "recipient_name": participant.name,
+            "recipient_salutation": participant.salutation,
+            "signer": engagement.owner,
             "municipality": engagement.municipality,
+            "agenda": workshop.agenda,
             "title": workshop.title,
             "day": day,
             "hours": hours,
@@ -100,6 +104,7 @@ def remind(session: Session, ctx: Context, workshop_id: int, actor: str) -> int:
             engagement_id=engagement.id,
             participant_id=participant.id,
             dedupe_key=f"{KIND}:{workshop_id}:p{participant.id}:{today}",
+            reply_to=owner_address(engagement),
         ):
             queued += 1
     log.info("%s reminded %d invitees of workshop %s", actor, queued, workshop_id)

@@ -1,8 +1,13 @@
 """The public RSVP page behind the signed link in each invitation (issue 3): part of
 the workshops feature, which owns the invitations it records the answers on.
 
-`GET /rsvp/{token}` shows the workshop and two buttons; `POST /rsvp/{token}` (form or
-JSON `response=accepted|declined`) records the answer, which may be changed later.
+`GET /rsvp/{token}` shows the workshop (with its agenda, where one stands: accepted,
+on the waiting list at place N, declined or open, whom to contact, privacy and imprint
+links where set) and two buttons; `GET /rsvp/{token}/einladung.ics` is the calendar
+entry as mailed (same UID); `POST /rsvp/{token}` (form or JSON
+`response=accepted|declined`) records the answer, which may be changed later: an
+acceptance beyond the workshop's capacity is `waitlisted` (service/workshops/capacity.py).
+The page is in the invitee's language (else the engagement's).
 A tampered, unknown or erased token is a plain 404 that says nothing about anyone.
 The token is the secret; on top, a POST whose `Origin` (or `Sec-Fetch-Site`) shows it
 came from another site is refused with 403, so no foreign page can answer for someone.
@@ -27,14 +32,17 @@ from starlette.concurrency import run_in_threadpool
 
 from service.auth.deps import Ctx
 from service.core.context import Context
+from service.core.errors import text
 from service.engagements import history
 from service.engagements.models import Engagement
 from service.http.body_limit import BodyTooLarge
 from service.http.deps import ReadSession
-from service.http.pages import page
+from service.http.pages import language, page
 from service.mail import tokens
+from service.mail.letters import owner_address
 from service.participants.models import Participant
-from service.workshops.invitations import when
+from service.workshops import capacity
+from service.workshops.invitations import calendar_entry, when
 from service.workshops.models import Invitation, Workshop
 
 router = APIRouter(tags=["rsvp"])
@@ -49,11 +57,22 @@ class RsvpAnswer(BaseModel):
 
 
 class RsvpRecorded(BaseModel):
-    rsvp: Literal["accepted", "declined"] = Field(description="the answer now on record")
+    rsvp: Literal["accepted", "waitlisted", "declined"] = Field(
+        description="the answer now on record: an acceptance beyond the workshop's "
+        "capacity is `waitlisted` (it moves up to `accepted` when a place is free)"
+    )
 
 
 class RsvpProblem(BaseModel):
-    detail: str = Field(description="what went wrong, in words")
+    code: str = Field(description="the error's code (docs/api.md, Errors)")
+    detail: str = Field(description="what went wrong, in English")
+    detail_de: str = Field(description="what went wrong, in German")
+
+
+def _json_problem(status: int, code: str, **params: Any) -> JSONResponse:
+    """A refusal for a JSON client, in the shape of every error (service/core/errors.py)."""
+    body = {"code": code, "detail": text(code, "en", **params)}
+    return JSONResponse({**body, "detail_de": text(code, "de", **params)}, status_code=status)
 
 
 _HTML = {"text/html": {"schema": {"type": "string"}}}
@@ -126,6 +145,7 @@ def _find(
 
 def _context(
     ctx: Context,
+    session: Session,
     found: tuple[Invitation, Workshop, Participant, Engagement],
     token: str,
     saved: bool,
@@ -133,29 +153,48 @@ def _context(
 ) -> dict[str, Any]:
     invitation, workshop, participant, engagement = found
     tz = ctx.settings.tz
-    day, hours = when(workshop.starts_at.astimezone(tz), workshop.ends_at.astimezone(tz), "de")
+    lang = participant.language or engagement.language or "de"
+    day, hours = when(workshop.starts_at.astimezone(tz), workshop.ends_at.astimezone(tz), lang)
+    place = None
+    if invitation.rsvp == "waitlisted":
+        place = capacity.positions(session, workshop.id or 0).get(invitation.id or 0)
     return {
+        "lang": lang,
         "title": f"Einladung: {workshop.title}",
         "workshop_title": workshop.title,
         "municipality": engagement.municipality,
         "day": day,
         "hours": hours,
         "location": workshop.location,
+        "agenda": workshop.agenda,
         "recipient_name": participant.name,
         "rsvp": invitation.rsvp,
+        "waitlist_position": place,
         "cancelled": workshop.cancelled_at is not None,
         "over": workshop.ends_at <= ctx.clock.now(),
         "action": f"/rsvp/{token}",
+        "ics_url": f"/rsvp/{token}/{ICS_NAME}",
         "saved": saved,
         "error": error,
         "sender_name": ctx.settings.mail_from_name,
+        # whom to ask: the engagement's owner where known, else the consultancy; the
+        # address a reply to the invitation would reach
+        "contact_name": engagement.owner or ctx.settings.mail_from_name,
+        "contact_email": owner_address(engagement)
+        or ctx.settings.reply_to
+        or ctx.settings.mail_from,
+        "privacy_url": ctx.settings.privacy_url,
+        "imprint_url": ctx.settings.imprint_url,
     }
 
 
 def _not_found(request: Request) -> Response:
     if _wants_json(request):
-        return JSONResponse({"detail": "not found"}, status_code=404)
-    return page(request, "rsvp_missing.html", {"message": _NOT_FOUND}, status_code=404)
+        return _json_problem(404, "not_found")
+    # no invitee to take the language from: the visitor's own choice (?lang=, cookie),
+    # read but never set here, else German
+    context = {"message": _NOT_FOUND, "lang": language(request)}
+    return page(request, "rsvp_missing.html", context, status_code=404)
 
 
 def _wants_json(request: Request) -> bool:
@@ -187,7 +226,43 @@ def rsvp_page(token: str, request: Request, ctx: Ctx, session: ReadSession) -> R
     found = _find(session, ctx, token)
     if found is None:
         return _not_found(request)
-    return page(request, "rsvp.html", _context(ctx, found, token, saved=False))
+    return page(request, "rsvp.html", _context(ctx, session, found, token, saved=False))
+
+
+ICS_NAME = "einladung.ics"
+
+
+@router.get(
+    "/rsvp/{token}/" + ICS_NAME,
+    responses={
+        200: {
+            "description": "the workshop's calendar entry as mailed (same UID and SEQUENCE; "
+            "METHOD:CANCEL once it is cancelled)",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        },
+        404: _NOT_FOUND_DOC,
+    },
+    response_class=Response,
+    summary="The workshop as a calendar entry (.ics), from the invitation page",
+)
+def rsvp_calendar(token: str, request: Request, ctx: Ctx, session: ReadSession) -> Response:
+    found = _find(session, ctx, token)
+    if found is None:
+        return _not_found(request)
+    invitation, workshop, participant, engagement = found
+    assert invitation.id is not None
+    method = "CANCEL" if workshop.cancelled_at is not None else "REQUEST"
+    lang = participant.language or engagement.language or "de"
+    link = tokens.rsvp_url(ctx, invitation.id, invitation.nonce)
+    body = calendar_entry(ctx, workshop, engagement, participant, link, method, lang)
+    return Response(
+        body,
+        media_type=f"text/calendar; charset=utf-8; method={method}",
+        headers={
+            "Content-Disposition": f'attachment; filename="{ICS_NAME}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 async def _response_value(request: Request) -> tuple[str | None, str | None]:
@@ -247,8 +322,9 @@ def _record(
     if _cross_site(request, ctx):
         detail = "cross-site request refused"
         if wants_json:
-            return JSONResponse({"detail": detail}, status_code=403)
-        return page(request, "rsvp_missing.html", {"message": detail}, status_code=403)
+            return _json_problem(403, "rsvp_cross_site")
+        context = {"message": detail, "lang": language(request)}
+        return page(request, "rsvp_missing.html", context, status_code=403)
     with ctx.db.write() as session:
         found = _find(session, ctx, token)
         if found is None:
@@ -263,18 +339,23 @@ def _record(
         elif workshop.cancelled_at is not None:
             problem, status = "the workshop has been cancelled", 409
         else:
-            if invitation.rsvp != value:
-                invitation.rsvp = value
-                invitation.responded_at = ctx.clock.now()
-                session.add(invitation)
+            assert value is not None
+            before = invitation.rsvp
+            if capacity.answer(session, ctx, invitation, value) != before:
                 _in_history(session, invitation, workshop, participant)
         if wants_json:
-            if problem is not None:
-                return JSONResponse({"detail": problem}, status_code=status)
+            if malformed is not None:
+                return _json_problem(422, "rsvp_malformed", reason_en=malformed)
+            if status == 422:
+                return _json_problem(422, "rsvp_response_invalid")
+            if status == 409:
+                return _json_problem(409, "rsvp_cancelled")
             return JSONResponse({"rsvp": invitation.rsvp})
         german = {
             422: "Bitte wählen Sie „Ich nehme teil“ oder „Ich nehme nicht teil“.",
             409: "Der Workshop wurde abgesagt.",
         }
-        context = _context(ctx, found, token, saved=problem is None, error=german.get(status))
+        context = _context(
+            ctx, session, found, token, saved=problem is None, error=german.get(status)
+        )
         return page(request, "rsvp.html", context, status_code=status)

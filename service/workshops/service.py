@@ -9,12 +9,14 @@ from service.core.context import Context
 from service.core.errors import Invalid, NotFound
 from service.core.timeutil import from_client, to_client
 from service.engagements import history
+from service.engagements.models import Engagement
 from service.engagements.service import get as get_engagement
 from service.participants.models import Participant
+from service.workshops import auto_reminders, capacity, dates
 from service.workshops.models import Invitation, Workshop
 from service.workshops.schemas import InvitationPublic, WorkshopCreate, WorkshopPublic
 
-RSVP_STATES = ("pending", "accepted", "declined")
+RSVP_STATES = ("pending", "accepted", "waitlisted", "declined")
 
 
 def create(
@@ -34,10 +36,13 @@ def create(
         starts_at=starts,
         ends_at=ends,
         location=data.location,
+        agenda=data.agenda or None,
+        capacity=data.capacity,
         uid=f"workshop-{uuid.uuid4()}@{domain}",
         created_at=now,
         updated_at=now,
     )
+    workshop.rsvp_reminder_at = auto_reminders.due_at(session, ctx, workshop)
     session.add(workshop)
     session.flush()
     details = {"name": workshop.title, "starts_at": starts}
@@ -65,10 +70,40 @@ def list_for(session: Session, engagement_id: int) -> list[Workshop]:
     )
 
 
-def forget_participant(session: Session, participant_id: int) -> None:
+def forget_participant(
+    session: Session, participant_id: int, *, ctx: Context | None = None, actor: str = ""
+) -> None:
     """Erasure of a participant, the workshops' part: their invitations (and with them
-    their answers and RSVP links) are deleted. Runs in the caller's transaction."""
+    their answers and RSVP links) are deleted. Runs in the caller's transaction. With
+    `ctx`, a place they held goes to the first person on that workshop's waiting list
+    (who is mailed, as after a decline)."""
+    held = sorted(
+        session.execute(
+            select(col(Invitation.workshop_id)).where(
+                col(Invitation.participant_id) == participant_id,
+                col(Invitation.rsvp) == "accepted",
+            )
+        ).scalars()
+    )
+    for workshop_id in held:  # in id order, like every other lock taker: no deadlock
+        capacity.lock(session, workshop_id)
     session.execute(delete(Invitation).where(col(Invitation.participant_id) == participant_id))
+    if ctx is None:
+        return
+    for workshop_id in held:
+        workshop = session.get(Workshop, workshop_id)
+        if workshop is not None:
+            capacity.fill(session, ctx, workshop, actor)
+
+
+def day_warnings(session: Session, ctx: Context, workshop: Workshop) -> list[dates.DayWarning]:
+    """Weekend and holiday warnings for the workshop's days (none once it is cancelled)."""
+    engagement = session.get(Engagement, workshop.engagement_id)
+    if engagement is None or workshop.cancelled_at is not None:
+        return []
+    return dates.warnings(
+        workshop.starts_at, workshop.ends_at, engagement.federal_state, ctx.settings.tz
+    )
 
 
 def public(session: Session, ctx: Context, workshop: Workshop) -> WorkshopPublic:
@@ -79,6 +114,8 @@ def public(session: Session, ctx: Context, workshop: Workshop) -> WorkshopPublic
         .where(Invitation.workshop_id == workshop.id)  # type: ignore[arg-type]
         .order_by(Invitation.id)  # type: ignore[arg-type]
     ).all()
+    assert workshop.id is not None
+    places = capacity.positions(session, workshop.id)
     invitations = [
         InvitationPublic(
             id=inv.id,
@@ -87,10 +124,12 @@ def public(session: Session, ctx: Context, workshop: Workshop) -> WorkshopPublic
             email=p.email,
             rsvp=inv.rsvp,
             responded_at=to_client(inv.responded_at, tz),
+            waitlist_position=places.get(inv.id) if inv.id is not None else None,
         )
         for inv, p in rows
     ]
     counts = {state: 0 for state in RSVP_STATES}
+    found = day_warnings(session, ctx, workshop)
     for invitation in invitations:
         counts[invitation.rsvp] += 1
     return WorkshopPublic(
@@ -100,11 +139,15 @@ def public(session: Session, ctx: Context, workshop: Workshop) -> WorkshopPublic
         starts_at=workshop.starts_at.astimezone(tz),
         ends_at=workshop.ends_at.astimezone(tz),
         location=workshop.location,
+        agenda=workshop.agenda,
+        capacity=workshop.capacity,
         uid=workshop.uid,
         sequence=workshop.sequence,
         cancelled=workshop.cancelled_at is not None,
         invitations=invitations,
         rsvp_counts=counts,
+        warnings=[w.en for w in found],
+        warnings_de=[w.de for w in found],
         created_at=workshop.created_at.astimezone(tz),
         updated_at=workshop.updated_at.astimezone(tz),
     )

@@ -23,8 +23,8 @@ ERROR_CLASSES = {"DomainError", "NotFound", "Conflict", "Invalid", "Unauthorized
 # functions that take a catalogue code (`errors` section), with the code's position: the
 # HTTP layer's answers, in the files that answer outside a route (`text` elsewhere may be
 # SQLAlchemy's)
-CODE_FUNCTIONS = {"_answer": 0, "_reply": 2, "text": 0}
-HTTP_FILES = {"http_errors.py", "body_limit.py", "gate.py"}
+CODE_FUNCTIONS = {"_answer": 0, "_reply": 2, "_json_problem": 1, "text": 0}
+HTTP_FILES = {"http_errors.py", "body_limit.py", "gate.py", "http.py", "rsvp_api.py"}
 
 
 def _name(call: ast.Call) -> str:
@@ -241,3 +241,16 @@ def test_a_refused_step_explains_itself_in_german(staff: Api) -> None:
     body = _error(refused, 409, "transition_wrong_state")
     assert "nicht möglich" in body["detail_de"]
     assert "not possible" in body["detail"]
+
+
+def test_an_accepted_address_is_accepted_again_as_stored() -> None:
+    """A form sends a stored address back (PATCH re-checks it): the normalised form must
+    pass the same check ("İ".lower() would add a combining dot the pattern refuses)."""
+    from pydantic import TypeAdapter
+
+    from service.core.validation import Email
+
+    check = TypeAdapter(Email)
+    for address in ("Jörg@Bücher.DE", "a@xİ.de", "Ȫá.{@ĥǯ--łĕ.ħs"):
+        stored = check.validate_python(address)
+        assert check.validate_python(stored) == stored

@@ -134,10 +134,19 @@ def test_every_change_is_a_change_entry_with_a_german_summary(
     )
     assert owner["summary_en"] == "Owner: Lena Vogel → Sabine Berg"
 
-    # erasure (GDPR Art. 17): the entries stay, the person's name goes
+    # a corrected address is a change too
+    fixed = {"email": "petra.klein@example.org"}
+    staff.ok(staff.patch(f"/api/v1/participants/{petra['id']}", json=fixed))
+    assert changes(staff, eid)[-1] == (
+        "Teilnehmer/in Petra Klein geändert: E-Mail: petra@example.org → petra.klein@example.org"
+    )
+
+    # erasure (GDPR Art. 17): the entries stay, the person's name and address go
     assert staff.delete(f"/api/v1/participants/{petra['id']}").status_code == 204
     after = changes(staff, eid)
     assert "Petra Klein" not in " ".join(after)
+    assert "petra" not in str(history(staff, eid)).lower()
+    assert after[-2] == "Teilnehmer/in geändert (später gelöscht)"
     assert after[2] == "Teilnehmer/in hinzugefügt (später gelöscht)"
     assert after[7] == "Eine gelöschte Person hat für Workshop „Auftakt“ zugesagt (per RSVP-Link)"
     assert after[-1] == "Teilnehmer/in entfernt, personenbezogene Daten gelöscht"
@@ -159,8 +168,8 @@ def test_a_transition_is_a_transition_entry_in_the_process_s_words(staff: Api) -
         "approve",
         "contracting",
     )
-    assert step["summary_de"] == "Phase gewechselt: Antrag → Bewilligt – Beauftragung"
-    assert step["summary_en"] == "Stage changed: Application → Contracting"
+    assert step["summary_de"] == "Phase gewechselt: Antrag → Bewilligt – Beauftragung (Bewilligen)"
+    assert step["summary_en"] == "Stage changed: Application → Contracting (Approve)"
     assert step["note"] == "Bescheid liegt vor"
     # the filter: only transitions, only changes; anything else is a 422 naming `kind`
     assert [i["action"] for i in history(staff, eid, "?kind=transition")] == ["transition"]
@@ -250,7 +259,7 @@ def test_the_page_shows_german_summaries_local_times_newest_first(
     entries = re.findall(r'<li class="kind-(\w+)', page)
     assert entries == ["transition", "change", "change", "change", "change"]  # newest first
     for text in (
-        "Phase gewechselt: Antrag → Auftaktgespräch und Ist-Analyse",
+        "Phase gewechselt: Antrag → Auftaktgespräch und Ist-Analyse (Bewilligen)",
         "Bescheid liegt vor",
         "Maßnahme „LED-Straßenbeleuchtung“: Status: geplant → in Umsetzung",
         "Maßnahme „LED-Straßenbeleuchtung“ angelegt",

@@ -91,7 +91,7 @@ def test_old_entries_are_kinds_and_summaries_after_0005(empty_url: str, ctx: Con
         ("transition", "migrated"),
     ]
     assert [i.summary_de for i in items] == [
-        "Phase gewechselt: Antrag → Auftaktgespräch und Bestandsaufnahme vor Ort",
+        "Phase gewechselt: Antrag → Auftaktgespräch und Bestandsaufnahme vor Ort (Bewilligen)",
         "Zuständigkeit: – → Lena Vogel; Ansprechperson: A → B",
         "Frist verlängert auf 20.04.2026: Rat tagt später",
         "Angaben geändert",  # the note keeps what was written

@@ -78,7 +78,7 @@ def test_inviting_again_does_not_mail_twice_and_a_list_invites_only_those(
     assert len({m["To"].addresses[0].addr_spec for m in received}) == 3
     workshop = staff.ok(staff.get(f"/api/v1/workshops/{wid}"))
     assert [i["participant_id"] for i in workshop["invitations"]] == [pids[1], pids[0], pids[2]]
-    assert workshop["rsvp_counts"] == {"pending": 3, "accepted": 0, "declined": 0}
+    assert workshop["rsvp_counts"] == {"pending": 3, "accepted": 0, "waitlisted": 0, "declined": 0}
     listed = staff.ok(staff.get(f"/api/v1/workshops/{wid}/invitations"))
     assert {i["rsvp"] for i in listed} == {"pending"}
 

@@ -56,7 +56,12 @@ def test_rsvp_link_from_the_email_works_end_to_end_over_http(
             changed = browser.post(path, data={"response": "declined"})
             assert changed.status_code == 200 and "nicht teil" in changed.text
             workshop = staff.ok(staff.get(f"/api/v1/workshops/{wid}"))
-            assert workshop["rsvp_counts"] == {"pending": 1, "accepted": 0, "declined": 1}
+            assert workshop["rsvp_counts"] == {
+                "pending": 1,
+                "accepted": 0,
+                "waitlisted": 0,
+                "declined": 1,
+            }
             assert workshop["invitations"][0]["responded_at"] is not None
     finally:
         server.stop()
@@ -191,7 +196,7 @@ def test_the_rsvp_routes_are_in_the_openapi_document(client: TestClient) -> None
         assert bodies[kind]["schema"]["required"] == ["response"]
     assert set(answer["responses"]) == {"200", "403", "404", "409", "413", "422", "503"}
     recorded = answer["responses"]["200"]["content"]["application/json"]["schema"]
-    assert recorded["properties"]["rsvp"]["enum"] == ["accepted", "declined"]
+    assert recorded["properties"]["rsvp"]["enum"] == ["accepted", "waitlisted", "declined"]
     for status in ("403", "404", "409", "422"):
         problem = answer["responses"][status]["content"]["application/json"]["schema"]
-        assert problem["required"] == ["detail"]
+        assert sorted(problem["required"]) == ["code", "detail", "detail_de"]

@@ -92,7 +92,12 @@ def test_log_lines_inside_a_request_carry_its_id_and_a_crash_is_a_json_500_with_
         response = client.get("/test-crash", headers={"X-Request-ID": "req-42"})
     assert response.status_code == 500
     assert response.headers["X-Request-ID"] == "req-42"
-    assert response.json() == {"detail": "internal error", "request_id": "req-42"}
+    assert response.json() == {
+        "code": "internal_error",
+        "detail": "internal error",
+        "detail_de": "Interner Fehler (die Kennung der Anfrage steht in request_id).",
+        "request_id": "req-42",
+    }
     entries = lines(log_stream)
     outside = next(e for e in entries if e["msg"] == "outside any request")
     assert "request_id" not in outside

@@ -79,8 +79,10 @@ def rsvp_tokens(message: EmailMessage) -> set[str]:
 
 
 def tampered(token: str) -> str:
-    last = token[-1]
-    return token[:-1] + ("A" if last != "A" else "B")
+    """The token with one character changed. Not the last one: in unpadded base64 its low
+    bits are padding, so "B" → "A" there can decode to the same bytes and stay valid."""
+    kept = token[-2]
+    return token[:-2] + ("A" if kept != "A" else "B") + token[-1]
 
 
 @pytest.mark.timeout(180)

@@ -9,6 +9,7 @@ page built to violate (an image without text, an unlabelled input, grey on white
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import pytest
@@ -22,11 +23,17 @@ __all__ = ["browser", "site"]  # the module fixtures this suite uses
 BLOCKING = ("serious", "critical")
 
 
-def violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's violations on the open page (every rule axe runs by default)."""
+@cache
+def _axe() -> Any:
+    """axe-core as axe-playwright-python bundles it (read from disk once)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    result = Axe().run(page)
+    return Axe()
+
+
+def violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on the open page (every rule axe runs by default)."""
+    result = _axe().run(page)
     found: list[dict[str, Any]] = result.response["violations"]
     return found
 

@@ -56,8 +56,10 @@ class Officer:
 
     def send(self, form: str) -> None:
         """Sends `form` with its submit button and waits for the answer page."""
-        with self.page.expect_navigation():
+        with self.page.expect_navigation() as answer:
             self.page.locator(f"{form} button[type=submit]").last.click()
+        status = answer.value.status if answer.value is not None else 0
+        assert status < 400, (status, self.page.locator("body").inner_text()[:1000])
         errors = self.page.locator(".alert.error, [role=alert]")
         assert errors.count() == 0, errors.first.inner_text()
 
@@ -116,6 +118,7 @@ def _shot(page: Any, name: str, height: int | None = None) -> None:
     if not SHOTS:
         return
     IMAGES.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.activeElement && document.activeElement.blur()")  # no focus ring
     if height is None:
         page.screenshot(path=str(IMAGES / name), full_page=True)
     else:

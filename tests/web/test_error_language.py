@@ -145,3 +145,21 @@ def test_the_error_page_speaks_the_pages_language(
     _english(client)
     again = form(client, f"/engagements/{eid}/participants", "not-the-token", name="X")
     assert _alert(again) == "The form has expired or is invalid. Please reload the page."
+
+
+def test_a_step_that_ends_the_case_needs_a_reason_and_a_closed_case_takes_no_change(
+    client: TestClient, engagement: tuple[int, str]
+) -> None:
+    eid, csrf = engagement
+    url = f"/engagements/{eid}/transition"
+    refused = form(client, url, csrf, trigger="withdraw", expected_version=1)
+    assert refused.status_code == 409
+    assert _alert(refused) == "„Zurückziehen“ braucht eine Begründung: Bitte geben Sie an, warum."
+    done = form(client, url, csrf, trigger="withdraw", note="Gemeinderat", expected_version=1)
+    assert done.status_code == 303
+    closed = form(client, f"/engagements/{eid}/participants", csrf, name="Eva", email="e@x.de")
+    assert closed.status_code == 409
+    assert "ist abgeschlossen" in _alert(closed) and "Zurückgezogen" in _alert(closed)
+    _english(client)
+    again = form(client, f"/engagements/{eid}/participants", csrf, name="Eva", email="e@x.de")
+    assert "This engagement is closed" in _alert(again)

@@ -57,6 +57,8 @@ GERMAN_PAGE_WITH_ENGLISH = [
     "Nachricht stage_notice wartet",
     "Geändert am 2026-05-12T17:00:00+02:00",
     "Frist: deadline moved",
+    "E-Mail-Art: invitation",
+    "Version 3",
 ]
 ENGLISH_PAGE_WITH_GERMAN = [
     "Deadline: noch 29 Tage",

@@ -67,11 +67,15 @@ def test_login_page_offers_the_switch_too(client: TestClient) -> None:
     assert "(remembered for this browser)" in _choice(html)
 
 
-def test_rsvp_pages_stay_german_and_leave_the_choice_alone(client: TestClient, staff: Api) -> None:
+def test_rsvp_pages_leave_the_choice_alone(client: TestClient, staff: Api) -> None:
+    """An RSVP page is in its invitee's language (tests/mail/test_rsvp_page.py); a link
+    that leads nowhere has no invitee, so it follows the visitor's choice, and neither
+    sets nor clears it."""
     login(client, staff)
     client.get("/?lang=en")
     page = client.get("/rsvp/not-a-token")
-    assert '<html lang="de">' in page.text
+    assert '<html lang="en">' in page.text
+    assert '<html lang="de">' in client.get("/rsvp/not-a-token?lang=de").text
     assert 'id="language-choice"' not in page.text  # no switch that would not work here
     asked = client.get("/rsvp/not-a-token?lang=de")
     assert "set-cookie" not in asked.headers or COOKIE not in asked.headers["set-cookie"]

@@ -59,3 +59,16 @@ def test_no_page_scrolls_sideways_at_390_px(tab: Tab, name: str) -> None:
     page = tab.last
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= WIDTH, f"{name}: {width}px wide; sticking out: {page.evaluate(WIDEST, WIDTH)}"
+
+
+def test_the_check_finds_a_page_that_is_too_wide(browser: Any) -> None:
+    """The check can fail: a table of long words without a scroll box is wider than a
+    phone, and WIDEST names its cells."""
+    page = browser.new_page(viewport={"width": WIDTH, "height": 844})
+    cells = "".join(f"<td>Spalte{n}mitlangemWort</td>" for n in range(8))
+    page.set_content(
+        f'<html lang="de"><body><main><table><tr>{cells}</tr></table></main></body></html>'
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") > WIDTH
+    assert any(name.startswith("td") for name in page.evaluate(WIDEST, WIDTH))
+    page.close()

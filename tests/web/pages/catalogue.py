@@ -101,6 +101,9 @@ class Tab:
 
 @dataclass(frozen=True)
 class Visit:
+    """One page of the catalogue: its name (the test's id), how to get there in a `Tab`
+    (returning the HTTP status of the answer) and whether it must show a refusal."""
+
     name: str
     go: Callable[[Tab], int]
     error: bool = False  # the page must show an error: the refusal was provoked

@@ -42,6 +42,8 @@ ENGLISH = [
     r"\bengagements?\b",  # lowercase: English prose ("engagement 3")
     r"\bworkshops?\b",  # lowercase: German writes "Workshop"
     r"\bparticipants?\b",
+    r"\binvitations?\b",  # the raw mail kind
+    r"\bVersion \d",  # the row's version number; a process version is a "Fassung"
     r"\b(?:the|is|are|not|of|with|and|has been)\b",
 ]
 # markers of German on an English page
