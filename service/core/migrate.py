@@ -44,7 +44,23 @@ def _exclusive(db: Database) -> Iterator[Connection]:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             with db.engine.connect() as connection:
-                yield connection
+                # a migration that changes a column on SQLite copies the table and drops
+                # the old one; with foreign keys on, that drop would cascade into every
+                # table referring to it (ON DELETE CASCADE empties the history). SQLite's
+                # own recipe: keys off while migrating, then check. The pragma is a no-op
+                # inside a transaction, so it goes to the driver's connection directly
+                # (autocommit: service/core/db.py issues BEGIN itself).
+                raw = connection.connection.driver_connection
+                assert raw is not None
+                raw.execute("PRAGMA foreign_keys=OFF")
+                try:
+                    yield connection
+                    broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left broken references: {broken[:5]}")
+                finally:
+                    connection.rollback()  # nothing is open after the upgrade's commit
+                    raw.execute("PRAGMA foreign_keys=ON")
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 

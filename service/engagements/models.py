@@ -64,7 +64,7 @@ class Engagement(SQLModel, table=True):
     # the public progress page (opt-in): its address once first published, kept when
     # unpublished so a link printed in the council's newsletter comes back the same
     public: bool = False
-    public_slug: str | None = Field(default=None, max_length=80, unique=True)
+    public_slug: str | None = Field(default=None, max_length=80, unique=True, index=True)
     vision_summary: str | None = Field(default=None, max_length=4000)
     created_at: datetime
     updated_at: datetime

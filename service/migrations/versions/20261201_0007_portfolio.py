@@ -36,8 +36,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_calendar_feeds_owner"), ["owner"], unique=False)
 
     with op.batch_alter_table("engagements", schema=None) as batch_op:
+        # the default as a string: an SQL expression would make SQLite copy the table
         batch_op.add_column(
-            sa.Column("public", sa.Boolean(), nullable=False, server_default=sa.false())
+            sa.Column("public", sa.Boolean(), nullable=False, server_default="0")
         )
         batch_op.add_column(
             sa.Column("public_slug", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True)
@@ -47,12 +48,17 @@ def upgrade() -> None:
                 "vision_summary", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True
             )
         )
-        batch_op.create_unique_constraint("uq_engagements_public_slug", ["public_slug"])
+    # an index, not a constraint: a constraint would make SQLite's batch mode copy the
+    # table, and dropping the old engagements table cascades into every table that refers
+    # to it (the history would be emptied)
+    with op.batch_alter_table("engagements", schema=None) as batch_op:
+        batch_op.create_index("ix_engagements_public_slug", ["public_slug"], unique=True)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("engagements", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_engagements_public_slug", type_="unique")
+        batch_op.drop_index("ix_engagements_public_slug")
+    with op.batch_alter_table("engagements", schema=None) as batch_op:
         batch_op.drop_column("vision_summary")
         batch_op.drop_column("public_slug")
         batch_op.drop_column("public")
