@@ -10,14 +10,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from service.core import input_errors
 from service.core.errors import DomainError, text
-from service.http import openapi
+from service.http import openapi, pages
 
 log = logging.getLogger("fokus.http")
 
@@ -86,6 +86,26 @@ def _unparsable(exc: StarletteHTTPException) -> tuple[str, str] | None:
     return "the body could not be read", "nicht lesbar"
 
 
+def wants_page(request: Request) -> bool:
+    """A browser asking for an address outside the API: it gets the dashboard's error page
+    (in its language, with a link back), not JSON. Paths under /api/ and clients that do
+    not ask for HTML keep the JSON answers."""
+    path = request.url.path
+    if path == "/api" or path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _error_page(
+    request: Request, status: int, message: str, headers: dict[str, str]
+) -> HTMLResponse:
+    """templates/web/error.html without the session (an address that leads nowhere needs
+    no database): German unless `?lang=` or the language cookie says otherwise."""
+    response = pages.page(request, "error.html", {"status": status, "message": message}, status)
+    response.headers.update(headers)
+    return response
+
+
 def install(app: FastAPI) -> None:
     openapi.install(app)
 
@@ -98,7 +118,9 @@ def install(app: FastAPI) -> None:
         return JSONResponse(validation_body(list(exc.errors())), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(
+        request: Request, exc: StarletteHTTPException
+    ) -> JSONResponse | HTMLResponse:
         unparsable = _unparsable(exc)
         if unparsable is not None:  # one status for a body that is not JSON: 422
             why_en, why_de = unparsable
@@ -111,9 +133,16 @@ def install(app: FastAPI) -> None:
             return JSONResponse(body, 422)
         headers = dict(exc.headers or {})
         if exc.status_code == 404:
+            if wants_page(request):
+                message = text("not_found", pages.language(request))
+                return _error_page(request, 404, message, headers)
             return _answer("not_found", 404, headers)
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+            if wants_page(request):
+                lang = pages.language(request)
+                message = text("method_not_allowed", lang, allowed=headers["Allow"])
+                return _error_page(request, 405, message, headers)
             return _answer("method_not_allowed", 405, headers, allowed=headers["Allow"])
         if exc.status_code == 413:
             return _answer("body_too_large", 413, headers, limit=getattr(exc, "max_bytes", "?"))
