@@ -42,6 +42,7 @@ MESSAGES = {
     "grant",  # service/web/programme_forms.py (also record, consulting_day)
     "record",
     "consulting_day",
+    "follow_up_created",  # service/web/follow_up_form.py
 }
 
 

@@ -15,6 +15,7 @@ not repeat them.
 - stats.py: the statistics page, with server-rendered SVG charts
 - bulk.py: changes to the engagements ticked in the overview
 - new_engagement.py: the application form (`/engagements/new`)
+- follow_up_form.py: "Klimaschutzmanagement anschließen" on a completed Fokusberatung
 - admin_keys.py: API keys for admins (`/admin/keys`)
 - common.py: rendering, the error page for domain errors, the POST checks
 """
@@ -28,6 +29,7 @@ from service.web import (
     bulk,
     engagement,
     engagement_forms,
+    follow_up_form,
     login,
     measures_forms,
     new_engagement,
@@ -52,5 +54,6 @@ for page in (
     programme_forms,
     admin_keys,
     bulk,
+    follow_up_form,  # the one form a final (completed) engagement takes
 ):
     router.include_router(page.router)
