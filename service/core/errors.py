@@ -19,6 +19,10 @@ is used.
 
 `detail` (the API's field) is the English text, `detail_de` the German one; `extra` is
 what an API answer carries besides the texts (`current_version`, `allowed_triggers`, …).
+An entry may add an `api` text: the API's `detail` where it differs from the English a
+person reads (the keys and ISO times clients have always matched on, while the English
+page shows step labels and readable times). Its placeholders may be any the raise
+passes, e.g. `{known}` (trigger keys) beside the English text's `{known_en}` (labels).
 """
 
 from __future__ import annotations
@@ -48,8 +52,12 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+# the optional text of the API's `detail`, where it differs from the English a person reads
+API = "api"
+
+
 def _check(section: str, key: str, texts: Any) -> Texts:
-    if not isinstance(texts, dict) or set(texts) != set(LANGUAGES):
+    if not isinstance(texts, dict) or set(texts) - {API} != set(LANGUAGES):
         raise ValueError(f"errors.json: {section}.{key} needs exactly the texts {LANGUAGES}")
     if not all(isinstance(t, str) and t.strip() for t in texts.values()):
         raise ValueError(f"errors.json: {section}.{key} has an empty text")
@@ -60,7 +68,7 @@ def _check(section: str, key: str, texts: Any) -> Texts:
     }
     if de != en or wrong:
         raise ValueError(f"errors.json: {section}.{key}: placeholders differ between de and en")
-    return {lang: str(texts[lang]) for lang in LANGUAGES}
+    return {lang: str(texts[lang]) for lang in (*LANGUAGES, API) if lang in texts}
 
 
 @cache
@@ -75,8 +83,7 @@ def catalogue() -> dict[str, dict[str, Texts]]:
 
 def parameters(code: str) -> set[str]:
     """The keyword arguments an error with this code is raised with."""
-    texts = catalogue()["errors"][code]
-    return placeholders(texts["de"]) | placeholders(texts["en"])
+    return set().union(*(placeholders(t) for t in catalogue()["errors"][code].values()))
 
 
 class _Params(dict[str, Any]):
@@ -94,8 +101,11 @@ def fill(template: str, params: Mapping[str, Any]) -> str:
 
 
 def text(code: str, language: str, **params: Any) -> str:
-    """A catalogue code's text in a language (German for an unknown language)."""
+    """A catalogue code's text in a language (German for an unknown language); `api`
+    is the API's English `detail` (the English text where the entry has none)."""
     texts = catalogue()["errors"][code]
+    if language == API:
+        return fill(texts.get(API, texts["en"]), params)
     return fill(texts.get(language, texts["de"]), params)
 
 
@@ -122,11 +132,12 @@ class DomainError(Exception):
         else:  # a raise that names no code: refused by the tests, answered as before
             self.code, self.params = UNLISTED, {"text": code}
             self.extra = {**params, **(extra or {})}
-        self.detail = self.text("en")
+        self.detail = self.text(API)
         super().__init__(self.detail)
 
     def text(self, language: str) -> str:
-        """The error in a language (German for an unknown one)."""
+        """The error in a language (German for an unknown one; `api`: the API's
+        English `detail`)."""
         if self.code == UNLISTED:
             return str(self.params["text"])
         return text(self.code, language, **self.params)

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
-from service.core.errors import LANGUAGES, catalogue, fill, placeholders
+from service.core.errors import API, LANGUAGES, catalogue, fill, placeholders
 
 # the code of the whole answer when a body or query failed the schema
 VALIDATION = "validation"
@@ -32,9 +32,10 @@ _INPUT_SHOWN = 80  # characters of a refused value quoted back
 
 def problem(code: str, **context: Any) -> PydanticCustomError:
     """A validator's refusal with a catalogue code (`input` section): raise it inside a
-    pydantic validator; its English text becomes pydantic's message."""
+    pydantic validator; its English text (the `api` one where the entry has it) becomes
+    pydantic's message, the API's wording."""
     texts = catalogue()["input"][code]
-    return PydanticCustomError(code, fill(texts["en"], context), context)
+    return PydanticCustomError(code, fill(texts.get(API, texts["en"]), context), context)
 
 
 @dataclass(frozen=True)

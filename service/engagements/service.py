@@ -185,34 +185,49 @@ def refusal_error(process: Process, state: str, trigger: str, refused: TriggerRe
             for g in refusal.failed_guards
         ],
     }
-    step_de = process.step_label(trigger, "de")
+    # `reason_en` (the engine's, with keys) stays the API's detail; a person reads the
+    # step's and stages' labels in either language
+    step_de, step_en = process.step_label(trigger, "de"), process.step_label(trigger, "en")
     if refusal.failed_guards:
-        reason_de = refusal.reason_in("de")
         return Conflict(
             "transition_refused",
             reason_en=refusal.reason,
-            reason_de=reason_de,
+            reason_de=refusal.reason_in("de"),
+            why_en=refusal.reason_in("en"),
             step_de=step_de,
+            step_en=step_en,
             extra=extra,
         )
     if not refusal.wrong_state:  # a guard changed its mind between the check and the fire
-        return Conflict("transition_raced", reason_en=refusal.reason, step_de=step_de, extra=extra)
-    stage_de = process.stage(state).label("de")
+        return Conflict(
+            "transition_raced",
+            reason_en=refusal.reason,
+            step_de=step_de,
+            step_en=step_en,
+            extra=extra,
+        )
+    stage = process.stage(state)
     if process.is_final(state):
         return Conflict(
             "transition_final",
             reason_en=refusal.reason,
             step_de=step_de,
-            stage_de=stage_de,
+            step_en=step_en,
+            stage_de=stage.label("de"),
+            stage_en=stage.label("en"),
             extra=extra,
         )
     sources = sorted({src for s in process.steps if s.trigger == trigger for src in s.source})
+    stages = [process.stage(s) for s in sources if process.has_stage(s)]
     return Conflict(
         "transition_wrong_state",
         reason_en=refusal.reason,
         step_de=step_de,
-        stage_de=stage_de,
-        sources_de=[process.stage(s).label("de") for s in sources if process.has_stage(s)],
+        step_en=step_en,
+        stage_de=stage.label("de"),
+        stage_en=stage.label("en"),
+        sources_de=[s.label("de") for s in stages],
+        sources_en=[s.label("en") for s in stages],
         extra=extra,
     )
 
@@ -227,17 +242,24 @@ def transition(
     process = definition(ctx, engagement)
     if request.trigger not in process.triggers:
         engine = ctx.engine_of(process.name, process.version)
-        known = ", ".join(process.triggers)
+        # the API's detail lists the trigger keys, a person reads the steps' labels
+        names: dict[str, Any] = {
+            "process": process.key,
+            "process_de": process.title("de"),
+            "process_en": process.title("en"),
+            "known": ", ".join(process.triggers),
+            "known_de": ", ".join(process.step_label(t, "de") for t in process.triggers),
+            "known_en": ", ".join(process.step_label(t, "en") for t in process.triggers),
+        }
         if any(request.trigger in p.triggers for p in ctx.registry.all()):
             # a step of another process (or version): a refusal in this engagement's terms
             raise Conflict(
                 "trigger_other_process",
                 trigger=request.trigger,
-                process=process.key,
-                known=known,
+                **names,
                 extra={"allowed_triggers": engine.allowed_triggers(facts)},
             )
-        raise Invalid("trigger_unknown", trigger=request.trigger, process=process.key, known=known)
+        raise Invalid("trigger_unknown", trigger=request.trigger, **names)
     _check_version(engagement, request.expected_version)
     note_given = bool(request.note and request.note.strip())
     facts.named["note_given"] = 1 if note_given else 0  # workflows.definition.REQUEST_FACTS
