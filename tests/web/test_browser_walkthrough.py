@@ -239,8 +239,11 @@ def test_a_fokusberatung_from_application_to_proof_of_use_in_the_browser_alone(
         officer.record("proof_of_use", "2026-11-30")
         officer.fire("submit_proof", "completed")
 
-        # a completed engagement is read-only, and its history tells the whole story
-        assert page.locator("main form[method=post]").count() == 0
+        # a completed engagement is read-only (the one form left starts its follow-up, a
+        # new engagement), and its history tells the whole story
+        forms = page.locator("main form[method=post]")
+        actions = [forms.nth(i).get_attribute("action") or "" for i in range(forms.count())]
+        assert len(actions) == 1 and actions[0].endswith("/follow-up"), actions
         history = page.locator("#history").inner_text()
         assert "Der Gemeinderat tagt erst im Herbst." in history
         assert "Lena Vogel" in history
