@@ -124,28 +124,10 @@ def _queue(
     dedupe_key: str,
     reason: str | None = None,
 ) -> bool:
-    assert invitation.id is not None
     language = participant.language or engagement.language
-    tz = ctx.settings.tz
-    starts, ends = workshop.starts_at.astimezone(tz), workshop.ends_at.astimezone(tz)
-    day, hours = when(starts, ends, language)
-    link = rsvp_url(ctx, invitation.id, invitation.nonce)
-    context: dict[str, Any] = {
-        **common_context(ctx, language),
-        "recipient_name": participant.name,
-        "recipient_salutation": participant.salutation,
-        "signer": engagement.owner,
-        "municipality": engagement.municipality,
-        "agenda": workshop.agenda,
-        "title": workshop.title,
-        "day": day,
-        "hours": hours,
-        "location": workshop.location,
-        "rsvp_url": link,
-        "rsvp": invitation.rsvp,
-        "reason": reason,
-    }
-    rendered = render(kind, language, context)
+    context = letter_context(ctx, workshop, engagement, invitation, participant)
+    link = context["rsvp_url"]
+    rendered = render(kind, language, {**context, "reason": reason})
     ics = calendar_entry(ctx, workshop, engagement, participant, link, method, language)
     queued = enqueue(
         session,
@@ -161,6 +143,37 @@ def _queue(
         reply_to=owner_address(engagement),
     )
     return queued
+
+
+def letter_context(
+    ctx: Context,
+    workshop: Workshop,
+    engagement: Engagement,
+    invitation: Invitation,
+    participant: Participant,
+) -> dict[str, Any]:
+    """What every letter about a workshop to one invitee says (invitation, update,
+    cancellation, reminder, moved up from the waiting list), in the invitee's language:
+    the salutation, the signer, the workshop's day, hours and place, and the RSVP link."""
+    assert invitation.id is not None
+    language = participant.language or engagement.language
+    tz = ctx.settings.tz
+    starts, ends = workshop.starts_at.astimezone(tz), workshop.ends_at.astimezone(tz)
+    day, hours = when(starts, ends, language)
+    return {
+        **common_context(ctx, language),
+        "recipient_name": participant.name,
+        "recipient_salutation": participant.salutation,
+        "signer": engagement.owner,
+        "municipality": engagement.municipality,
+        "agenda": workshop.agenda,
+        "title": workshop.title,
+        "day": day,
+        "hours": hours,
+        "location": workshop.location,
+        "rsvp_url": rsvp_url(ctx, invitation.id, invitation.nonce),
+        "rsvp": invitation.rsvp,
+    }
 
 
 def notify_one(

@@ -16,7 +16,6 @@ final (its case file is closed): a reminder to answer would make no sense there.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -26,13 +25,11 @@ from service.core.errors import Conflict, NotFound
 from service.engagements import history
 from service.engagements.models import Engagement
 from service.engagements.service import definition
-from service.mail.common import common_context
 from service.mail.letters import owner_address
 from service.mail.outbox import address, enqueue
 from service.mail.render import render
-from service.mail.tokens import rsvp_url
 from service.participants.models import Participant
-from service.workshops.invitations import when
+from service.workshops.invitations import letter_context
 from service.workshops.models import Invitation, Workshop
 
 log = logging.getLogger("fokus.invitations")
@@ -74,27 +71,11 @@ def pending(session: Session, workshop_id: int) -> list[tuple[Invitation, Partic
 def remind(session: Session, ctx: Context, workshop_id: int, actor: str) -> int:
     """See the module docstring."""
     workshop, engagement = _open_workshop(session, ctx, workshop_id)
-    tz = ctx.settings.tz
-    today = ctx.clock.now().astimezone(tz).date().isoformat()
-    starts, ends = workshop.starts_at.astimezone(tz), workshop.ends_at.astimezone(tz)
+    today = ctx.clock.now().astimezone(ctx.settings.tz).date().isoformat()
     queued = 0
     for invitation, participant in pending(session, workshop_id):
-        assert invitation.id is not None
         language = participant.language or engagement.language
-        day, hours = when(starts, ends, language)
-        context: dict[str, Any] = {
-            **common_context(ctx, language),
-            "recipient_name": participant.name,
-            "recipient_salutation": participant.salutation,
-            "signer": engagement.owner,
-            "municipality": engagement.municipality,
-            "agenda": workshop.agenda,
-            "title": workshop.title,
-            "day": day,
-            "hours": hours,
-            "location": workshop.location,
-            "rsvp_url": rsvp_url(ctx, invitation.id, invitation.nonce),
-        }
+        context = letter_context(ctx, workshop, engagement, invitation, participant)
         if enqueue(
             session,
             ctx,
