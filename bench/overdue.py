@@ -52,6 +52,33 @@ def load(url: str, count: int, workdir: Path) -> float:
     return time.perf_counter() - started
 
 
+def filled(
+    stack: ExitStack, tmp: Path, database: str, counts: tuple[int, ...]
+) -> list[tuple[str, int]]:
+    """One database per count (SQLite files under `tmp`, or databases of one throw-away
+    PostgreSQL that `stack` stops), each filled by `fokus demo`: (url, count) each."""
+    server = None
+    if database == "postgresql":
+        from tests.postgres import PostgresServer
+
+        server = PostgresServer().start()
+        stack.callback(server.stop)
+    made = []
+    for count in counts:
+        workdir = tmp / str(count)
+        workdir.mkdir()
+        if server is not None:
+            url = server.create_database(f"bench_{count}")
+        else:
+            url = f"sqlite:///{workdir / 'fokus.db'}"
+        seconds = load(url, count, workdir)
+        if server is not None:
+            vacuum(url)
+        print(f"load {count:>7} engagements (fokus demo): {seconds:6.1f} s", flush=True)
+        made.append((url, count))
+    return made
+
+
 def vacuum(url: str) -> None:
     """What autovacuum does a little after a bulk load, done now: planner statistics and
     the visibility map that lets COUNT(*) for X-Total-Count answer from the index."""
@@ -108,25 +135,10 @@ def main() -> None:
 
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fokus-bench-")))
-        server = None
-        if args.database == "postgresql":
-            from tests.postgres import PostgresServer
-
-            server = PostgresServer().start()
-            stack.callback(server.stop)
-        targets = []
-        for count in (args.small, args.large):
-            workdir = tmp / str(count)
-            workdir.mkdir()
-            if server is not None:
-                url = server.create_database(f"bench_{count}")
-            else:
-                url = f"sqlite:///{workdir / 'fokus.db'}"
-            seconds = load(url, count, workdir)
-            if server is not None:
-                vacuum(url)
-            print(f"load {count:>7} engagements (fokus demo): {seconds:6.1f} s", flush=True)
-            targets.append(Target(url, count, stack))
+        targets = [
+            Target(url, count, stack)
+            for url, count in filled(stack, tmp, args.database, (args.small, args.large))
+        ]
         for target in targets:  # warm-up: connections, caches, the first compile
             for _ in range(20):
                 target.once()

@@ -28,7 +28,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from bench.overdue import load, vacuum  # noqa: E402
+from bench.overdue import filled  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.auth.keys import Role, create_key  # noqa: E402
 from service.core.context import Context  # noqa: E402
@@ -70,25 +70,10 @@ def main() -> None:
 
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fokus-bench-")))
-        server = None
-        if args.database == "postgresql":
-            from tests.postgres import PostgresServer
-
-            server = PostgresServer().start()
-            stack.callback(server.stop)
-        targets = []
-        for count in (args.small, args.large):
-            workdir = tmp / str(count)
-            workdir.mkdir()
-            if server is not None:
-                url = server.create_database(f"bench_{count}")
-            else:
-                url = f"sqlite:///{workdir / 'fokus.db'}"
-            seconds = load(url, count, workdir)
-            if server is not None:
-                vacuum(url)
-            print(f"load {count:>7} engagements (fokus demo): {seconds:6.1f} s", flush=True)
-            targets.append(Target(url, count, stack))
+        targets = [
+            Target(url, count, stack)
+            for url, count in filled(stack, tmp, args.database, (args.small, args.large))
+        ]
         for target in targets:  # warm-up
             for name in TERMS:
                 for _ in range(5):
