@@ -21,7 +21,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
 from service.consulting import service as consulting
@@ -62,6 +63,18 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Action = Callable[[Context, int, str, dict[str, str]], Awaitable[str]]
 # a change inside a write unit of work: (session, ctx, engagement id, actor, form) → notice
 Change = Callable[[Session, Context, int, str, dict[str, str]], str]
+
+
+def _related(session: Session, engagement: Engagement) -> dict[str, Any]:
+    """The engagement this one follows up and those that follow it up (a Fokusberatung
+    and its Klimaschutzmanagement), as links both ways; a started follow-up also means the
+    page offers no second one."""
+    query = select(Engagement).where(col(Engagement.predecessor_id) == engagement.id)
+    successors = list(session.execute(query.order_by(col(Engagement.id))).scalars())
+    before = (
+        session.get(Engagement, engagement.predecessor_id) if engagement.predecessor_id else None
+    )
+    return {"predecessor": before, "successors": successors}
 
 
 def engagement_context(
@@ -131,6 +144,7 @@ def engagement_context(
         ),
         "allowed": allowed,
         "refused": refused,
+        **_related(session, engagement),
         **history_view.context(
             session, ctx, engagement_id, lang, request.query_params.get("history") == "all"
         ),

@@ -35,6 +35,12 @@ def test_completed_fokusberatung_is_followed_up_from_its_page(
     )
     shown = client.get(answer.headers["location"])
     assert "Das Klimaschutzmanagement wurde als Folgevorhaben angelegt." in shown.text
+    assert f'Folgt auf: <a href="/engagements/{eid}">' in shown.text
+
+    # the predecessor links to it and offers no second follow-up
+    before = client.get(f"/engagements/{eid}").text
+    assert f'Fortgesetzt in: <a href="/engagements/{match.group(1)}">' in before
+    assert f'action="/engagements/{eid}/follow-up"' not in before
 
     # once only: the second try is refused on the predecessor's page, in German or English
     again = form(client, f"/engagements/{eid}/follow-up", csrf_of(page.text))
