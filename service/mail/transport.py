@@ -27,39 +27,24 @@ import asyncio
 import base64
 import binascii
 import mailbox
-import re
 import secrets
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
-from email.charset import Charset
 from email.header import Header
-from email.headerregistry import Address
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
-import idna
 
 from service.core.settings import Settings
-from service.core.validation import CONTROL_CHARACTERS
+from service.mail.addresses import checked, recipient, reply_to, sender
+from service.mail.send_errors import ConnectError, SendError
 
-
-class SendError(Exception):
-    """A failed send; `permanent` says whether retrying can help."""
-
-    def __init__(self, message: str, *, permanent: bool) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-
-
-class ConnectError(SendError):
-    """The server could not be reached at all: every message of the batch waits."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, permanent=False)
+# the send errors are raised here too, so callers import them from here
+__all__ = ["ConnectError", "SendError", "build_message", "transport_for"]
 
 
 class Sendable(Protocol):
@@ -83,94 +68,6 @@ class Sendable(Protocol):
     def message_id(self) -> str: ...
     @property
     def created_at(self) -> datetime: ...
-
-
-def _checked(value: str, what: str) -> str:
-    if CONTROL_CHARACTERS.search(value):
-        raise SendError(f"{what} contains a control character; not sent", permanent=True)
-    return value
-
-
-@dataclass(frozen=True)
-class Mailbox:
-    """A name and an address as they go out: the domain in IDNA (xn--) form."""
-
-    display_name: str
-    addr_spec: str
-    # the local part has non-ASCII characters: only SMTPUTF8 can carry it
-    needs_smtputf8: bool
-
-    def header(self) -> str:
-        """`Name <addr>` for From/To: the name RFC 2047 encoded where it is not ASCII
-        (what `email.utils.formataddr` writes, which refuses a non-ASCII address)."""
-        name, addr = self.display_name, self.addr_spec
-        if not name:
-            return addr
-        if not name.isascii():
-            return f"{Charset('utf-8').header_encode(name)} <{addr}>"
-        quotes = '"' if _SPECIALS.search(name) else ""
-        escaped = _ESCAPES.sub(r"\\\g<0>", name)
-        return f"{quotes}{escaped}{quotes} <{addr}>"
-
-
-_SPECIALS = re.compile(r'[][\\()<>@,:;".]')
-_ESCAPES = re.compile(r'[\\"]')
-
-
-def ascii_domain(domain: str, what: str) -> str:
-    """The IDNA 2008 (UTS 46) form of `domain`, as email-validator checked it on input
-    (Python's built-in "idna" codec is IDNA 2003 and would turn straße.de into the
-    different domain strasse.de)."""
-    if domain.isascii():
-        return domain
-    try:
-        return idna.encode(domain, uts46=True).decode("ascii")
-    except UnicodeError as exc:  # idna.IDNAError and its kinds
-        raise SendError(
-            f"the {what} domain cannot be written in IDNA (xn--) form: {exc}"[:500],
-            permanent=True,
-        ) from None
-
-
-def _mailbox(name: str, local: str, domain: str, what: str) -> Mailbox:
-    try:
-        address = Address(display_name=name, username=local, domain=ascii_domain(domain, what))
-        addr_spec = address.addr_spec
-    except (ValueError, IndexError) as exc:
-        raise SendError(f"unusable {what} address: {exc}", permanent=True) from None
-    return Mailbox(name, addr_spec, needs_smtputf8=not local.isascii())
-
-
-def recipient(to_addr: str) -> Mailbox:
-    """The To of a row; a line break or a second address is refused."""
-    _checked(to_addr, "recipient")
-    parsed = getaddresses([to_addr])
-    if len(parsed) != 1 or "@" not in parsed[0][1]:
-        raise SendError(f"not exactly one recipient address: {to_addr[:100]!r}", permanent=True)
-    name, addr = parsed[0]
-    local, _, domain = addr.rpartition("@")
-    if not local or not domain:
-        raise SendError(f"not exactly one recipient address: {to_addr[:100]!r}", permanent=True)
-    return _mailbox(_checked(name, "recipient name"), local, domain, "recipient")
-
-
-def reply_to(value: str) -> Mailbox:
-    """The Reply-To of a row: one address, with or without a name, checked like the To
-    (a line break or a second address is refused, so it cannot add a header)."""
-    _checked(value, "Reply-To")
-    parsed = getaddresses([value])
-    local, _, domain = parsed[0][1].rpartition("@") if len(parsed) == 1 else ("", "", "")
-    if not local or not domain:
-        raise SendError(f"not exactly one Reply-To address: {value[:100]!r}", permanent=True)
-    return _mailbox(_checked(parsed[0][0], "Reply-To name"), local, domain, "Reply-To")
-
-
-def sender(settings: Settings) -> Mailbox:
-    local, _, domain = settings.mail_from.rpartition("@")
-    name = _checked(settings.mail_from_name, "FOKUS_MAIL_FROM_NAME")
-    if not local:  # no "@": taken as it is, as before
-        return _mailbox(name, settings.mail_from, "", "sender (FOKUS_MAIL_FROM)")
-    return _mailbox(name, local, domain, "sender (FOKUS_MAIL_FROM)")
 
 
 @dataclass(frozen=True)
@@ -214,8 +111,8 @@ def build_message(row: Sendable, settings: Settings) -> Envelope:
     boundaries contain "=_", which neither encoding can produce."""
     to = recipient(row.to_addr)
     sender_address = sender(settings)
-    subject = _checked(row.subject, "subject")
-    message_id = _checked(row.message_id, "Message-ID")
+    subject = checked(row.subject, "subject")
+    message_id = checked(row.message_id, "Message-ID")
     tag = secrets.token_hex(10)
     mixed, alternative = f"=_fokus_{tag}_m", f"=_fokus_{tag}_a"
     head = [

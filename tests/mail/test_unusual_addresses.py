@@ -22,8 +22,9 @@ from sqlmodel import col
 
 from service.core.context import Context
 from service.mail import dispatch as dispatcher
+from service.mail.addresses import recipient
 from service.mail.models import OutboxMessage
-from service.mail.transport import SendError, build_message, recipient
+from service.mail.transport import SendError, build_message
 from tests.support import Api, SmtpSink, _Handler
 
 UMLAUT_LOCAL = "jörg@bücher.de"  # non-ASCII local part (and domain)
