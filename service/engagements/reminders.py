@@ -19,7 +19,6 @@ owner field holds an email address.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from sqlmodel import Session, col
 from service.core import translations
 from service.core.context import Context
 from service.engagements import presenters, schedule
+from service.engagements.escalations import escalate, recipient_key
 from service.engagements.facts import STARTED_STATUSES
 from service.engagements.models import Engagement
 from service.engagements.service import definition
@@ -61,11 +61,6 @@ class SweepResult:
 
 def _ts(moment: datetime) -> int:
     return int(moment.timestamp())
-
-
-def _recipient_key(addr: str) -> str:
-    addr = addr.strip().lower()
-    return addr if len(addr) <= 80 else hashlib.sha256(addr.encode()).hexdigest()[:16]
 
 
 def _is_email(value: str | None) -> bool:
@@ -241,35 +236,9 @@ def _escalate_one(
         return SweepResult(claimed=1)
     language = ctx.settings.language
     late = presenters.overdue_item(engagement, now, ctx.settings.tz)
-    context = {
-        **common_context(ctx, language),
-        "recipient_name": translations.language(language).staff_name,
-        "municipality": engagement.municipality,
-        "engagement_id": engagement_id,
-        "federal_state": engagement.federal_state,
-        "stage": _stage_label(ctx, engagement, language),
-        "due_at": late.stage_due_at,
-        "days_overdue": late.days_overdue,
-        "working_days_overdue": late.working_days_overdue,
-        "owner": engagement.owner,
-        "contact_name": engagement.contact_name,
-        "contact_email": engagement.contact_email,
-        "escalation_number": number,
-    }
-    rendered = render("escalation", language, context)
-    queued = 0
     base_key = f"escalation:{engagement_id}:{_ts(engagement.stage_entered_at)}:{_ts(due)}:{number}"
-    for recipient in recipients:
-        message = enqueue(
-            session,
-            ctx,
-            kind="escalation",
-            to=address(None, recipient),
-            rendered=rendered,
-            engagement_id=engagement_id,
-            dedupe_key=f"{base_key}:{_recipient_key(recipient)}",
-        )
-        queued += int(message)
+    stage = {"stage": _stage_label(ctx, engagement, language)}
+    queued = escalate(session, ctx, "escalation", engagement, late, number, stage, base_key)
     return SweepResult(claimed=1, queued=queued)
 
 
@@ -375,7 +344,7 @@ def _warn_one(
             to=address(None if role == "staff" and name == email else name, email),
             rendered=render("funding_warning", language, context),
             engagement_id=engagement_id,
-            dedupe_key=f"funding_warning:{engagement_id}:{label}:{role}:{_recipient_key(email)}",
+            dedupe_key=f"funding_warning:{engagement_id}:{label}:{role}:{recipient_key(email)}",
         )
         queued += int(message)
     return SweepResult(claimed=1, queued=queued)

@@ -12,16 +12,15 @@ start, not one per missed interval."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col
 
-from service.core import translations
 from service.core.context import Context
 from service.core.sweep import Sweep
+from service.engagements.escalations import escalate
 from service.engagements.models import Engagement
 from service.engagements.reminders import (
     BATCH_SIZE,
@@ -45,11 +44,6 @@ log = logging.getLogger("fokus.milestones")
 
 def _ts(moment: datetime) -> int:
     return int(moment.timestamp())
-
-
-def _recipient_key(addr: str) -> str:
-    addr = addr.strip().lower()
-    return addr if len(addr) <= 80 else hashlib.sha256(addr.encode()).hexdigest()[:16]
 
 
 def _loaded(
@@ -167,36 +161,11 @@ def _escalate_one(
         return SweepResult(claimed=1)
     language = ctx.settings.language
     late = overdue_item(engagement, due, now, ctx.settings.tz, "milestone", row.name)
-    context = {
-        **common_context(ctx, language),
-        "recipient_name": translations.language(language).staff_name,
-        "municipality": engagement.municipality,
-        "engagement_id": engagement.id,
-        "federal_state": engagement.federal_state,
-        "process_title": process.title(language),
-        "milestone": milestone.label(language),
-        "due_at": late.stage_due_at,
-        "days_overdue": late.days_overdue,
-        "working_days_overdue": late.working_days_overdue,
-        "owner": engagement.owner,
-        "contact_name": engagement.contact_name,
-        "contact_email": engagement.contact_email,
-        "escalation_number": number,
-    }
-    rendered = render("milestone_escalation", language, context)
-    queued = 0
     base_key = f"milestone_escalation:{engagement.id}:{row.name}:{_ts(due)}:{number}"
-    for recipient in recipients:
-        message = enqueue(
-            session,
-            ctx,
-            kind="milestone_escalation",
-            to=address(None, recipient),
-            rendered=rendered,
-            engagement_id=engagement.id,
-            dedupe_key=f"{base_key}:{_recipient_key(recipient)}",
-        )
-        queued += int(message)
+    about = {"process_title": process.title(language), "milestone": milestone.label(language)}
+    queued = escalate(
+        session, ctx, "milestone_escalation", engagement, late, number, about, base_key
+    )
     return SweepResult(claimed=1, queued=queued)
 
 
