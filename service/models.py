@@ -1,5 +1,6 @@
 """Every table, imported in one place so Alembic and `create_all` see them all."""
 
+from service.accounts.models import PasswordToken, User
 from service.auth.models import ApiKey, DashboardSession
 from service.calendar_feeds.models import CalendarFeed
 from service.consulting.models import ConsultingDay
@@ -10,6 +11,7 @@ from service.mail.models import OutboxMessage
 from service.measures.models import Measure
 from service.milestones.models import EngagementMilestone
 from service.participants.models import Participant
+from service.portal.models import PortalLink
 from service.records.models import Record, RecordFile
 from service.workshops.models import Invitation, Workshop
 
@@ -26,8 +28,11 @@ __all__ = [
     "Measure",
     "OutboxMessage",
     "Participant",
+    "PasswordToken",
+    "PortalLink",
     "ReadinessProbe",
     "Record",
     "RecordFile",
+    "User",
     "Workshop",
 ]

@@ -15,6 +15,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, select
 
+from service.accounts.models import User
 from service.auth.models import ApiKey
 from service.core.clock import Clock
 
@@ -27,8 +28,14 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling. `firm` is the tenant they belong to: with a firm they see and
+    change only that firm's engagements; without one (the programme office,
+    supervisors, admins) they see all."""
+
     name: str
     role: Role
+    firm: str | None = None
+    user_id: int | None = None  # the account behind a password login or a `--user` key
 
     def may_write(self) -> bool:
         return self.role in (Role.staff, Role.admin)
@@ -41,7 +48,15 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_key(session: Session, clock: Clock, *, name: str, role: Role) -> tuple[ApiKey, str]:
+def create_key(
+    session: Session,
+    clock: Clock,
+    *,
+    name: str,
+    role: Role,
+    firm: str | None = None,
+    user_id: int | None = None,
+) -> tuple[ApiKey, str]:
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
         name=name,
@@ -49,10 +64,23 @@ def create_key(session: Session, clock: Clock, *, name: str, role: Role) -> tupl
         key_hash=hash_key(key),
         key_prefix=key[:10],
         created_at=clock.now(),
+        firm=firm,
+        user_id=user_id,
     )
     session.add(row)
     session.flush()
     return row, key
+
+
+def key_principal(session: Session, row: ApiKey) -> Principal | None:
+    """Who a key acts as: a key made for an account is that account (its current role
+    and firm; none once the account is disabled), a machine key is itself."""
+    if row.user_id is None:
+        return Principal(row.name, Role(row.role), row.firm)
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    return Principal(user.name, Role(user.role), user.firm, user.id)
 
 
 def list_keys(session: Session) -> list[ApiKey]:
@@ -107,7 +135,7 @@ class KeyCache:
         row = session.exec(
             select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
         ).first()
-        principal = Principal(row.name, Role(row.role)) if row else None
+        principal = key_principal(session, row) if row else None
         with self._lock:
             if generation == self._generation:  # no revocation committed meanwhile
                 if len(self._entries) > 10_000:

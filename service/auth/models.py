@@ -15,6 +15,11 @@ class ApiKey(SQLModel, table=True):
     key_prefix: str = Field(max_length=16)
     created_at: datetime
     revoked_at: datetime | None = None
+    # a key made for an account acts as that account (its role and firm, read at use)
+    user_id: int | None = Field(
+        default=None, foreign_key="users.id", index=True, ondelete="CASCADE"
+    )
+    firm: str | None = Field(default=None, max_length=200)  # a machine key's own firm
 
 
 class DashboardSession(SQLModel, table=True):
@@ -26,6 +31,12 @@ class DashboardSession(SQLModel, table=True):
     __tablename__ = "dashboard_sessions"
 
     id_hash: str = Field(primary_key=True, max_length=64)
-    key_id: int = Field(foreign_key="api_keys.id", index=True, ondelete="CASCADE")
+    # opened with an API key (key_id) or with email and password (user_id)
+    key_id: int | None = Field(
+        default=None, foreign_key="api_keys.id", index=True, ondelete="CASCADE"
+    )
+    user_id: int | None = Field(
+        default=None, foreign_key="users.id", index=True, ondelete="CASCADE"
+    )
     created_at: datetime
     expires_at: datetime = Field(index=True)  # expired rows are deleted on the next login

@@ -17,5 +17,6 @@ class CalendarFeed(SQLModel, table=True):
     label: str | None = Field(default=None, max_length=200)
     # only the engagements this owner is responsible for (None: every engagement)
     only_owner: str | None = Field(default=None, max_length=200)
+    firm: str | None = Field(default=None, max_length=200)  # the creator's firm: its scope
     created_at: datetime
     revoked_at: datetime | None = None

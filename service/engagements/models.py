@@ -34,6 +34,8 @@ class Engagement(SQLModel, table=True):
     contact_email: str = Field(max_length=254)
     language: str = Field(default="de", max_length=2)
     owner: str | None = Field(default=None, max_length=200, index=True)
+    # the consultancy (tenant) that runs it; its staff see only their firm's engagements
+    firm: str | None = Field(default=None, max_length=200, index=True)
     # the process definition this engagement runs on, kept until it is migrated
     process: str = Field(default="fokusberatung", max_length=40)
     process_version: int = 1

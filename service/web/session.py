@@ -25,7 +25,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, insert, select
 from sqlmodel import col
 
-from service.auth.keys import Principal, Role, hash_key
+from service.auth.keys import Principal, hash_key, key_principal
 from service.auth.models import ApiKey, DashboardSession
 from service.core.context import Context
 
@@ -57,24 +57,24 @@ def _id_hash(session_id: str) -> str:
 
 def _principal(ctx: Context, session_id: str) -> Principal | None:
     """The principal of a stored session that has not expired and whose key is not
-    revoked; one query (read inside the transaction: the read unit of work expires its
-    rows when it ends)."""
+    revoked (read inside the transaction: the read unit of work expires its rows when
+    it ends)."""
     with ctx.db.read() as session:
-        row = session.execute(
-            select(col(ApiKey.name), col(ApiKey.role))
+        key = session.execute(
+            select(ApiKey)
             .join(DashboardSession, col(DashboardSession.key_id) == col(ApiKey.id))
             .where(
                 col(DashboardSession.id_hash) == _id_hash(session_id),
                 col(DashboardSession.expires_at) > ctx.clock.now(),
                 col(ApiKey.revoked_at).is_(None),
             )
-        ).first()
-    if row is None:
-        return None
-    try:
-        return Principal(row[0], Role(row[1]))
-    except ValueError:
-        return None
+        ).scalar_one_or_none()
+        if key is None:
+            return None
+        try:
+            return key_principal(session, key)
+        except ValueError:
+            return None
 
 
 def load(request: Request) -> WebSession:
@@ -110,16 +110,17 @@ def login(ctx: Context, key: str) -> WebSession | None:
     if not key or len(key) > 200:
         return None
     with ctx.db.read() as session:  # a wrong key costs no write transaction
-        row = session.execute(
-            select(col(ApiKey.id), col(ApiKey.name), col(ApiKey.role)).where(
+        found = session.execute(
+            select(ApiKey).where(
                 col(ApiKey.key_hash) == hash_key(key), col(ApiKey.revoked_at).is_(None)
             )
-        ).first()
-    if row is None:
-        return None
-    try:
-        principal = Principal(row[1], Role(row[2]))
-    except ValueError:
+        ).scalar_one_or_none()
+        try:
+            principal = None if found is None else key_principal(session, found)
+        except ValueError:
+            principal = None
+        key_id = None if found is None else found.id
+    if principal is None:
         return None
     now = ctx.clock.now()
     session_id = secrets.token_urlsafe(32)
@@ -128,7 +129,7 @@ def login(ctx: Context, key: str) -> WebSession | None:
         session.execute(
             insert(DashboardSession).values(
                 id_hash=_id_hash(session_id),
-                key_id=row[0],
+                key_id=key_id,
                 created_at=now,
                 expires_at=now + timedelta(seconds=MAX_AGE),
             )
