@@ -40,6 +40,7 @@ from sqlmodel import col
 
 from service.core.context import Context
 from service.core.metrics import MAIL_SEND_ATTEMPTS, MAIL_SEND_FAILURES, MAIL_SENT
+from service.mail.deferred import ready
 from service.mail.models import OutboxMessage
 from service.mail.transport import (
     ConnectError,
@@ -237,7 +238,8 @@ def _build(row: OutboxMessage, ctx: Context) -> Envelope:
     """The email of `row`; anything that stops it from being built is permanent (the
     same row builds the same way next time) and names what went wrong."""
     try:
-        return build_message(row, ctx.settings)
+        # a row queued as template and parameters is rendered here (mail/deferred.py)
+        return build_message(ready(row, ctx.settings.tz), ctx.settings)
     except SendError:
         raise
     except Exception as exc:

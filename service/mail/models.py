@@ -24,8 +24,15 @@ class OutboxMessage(SQLModel, table=True):
     # where a reply goes (Reply-To): the owner's address once known, else FOKUS_REPLY_TO
     reply_to: str | None = Field(default=None, max_length=320)
     subject: str = Field(max_length=500)
-    body_text: str = Field(sa_column=Column(Text, nullable=False))
-    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    # the rendered mail; None while it is to be rendered at send time (`template`)
+    body_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    body_html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # what the dispatcher renders at send time (service/mail/deferred.py): the template,
+    # the letter's language and its parameters as JSON. `params` holds the recipient's
+    # name and salutation: personal data like `to_addr` (erasure scrubs both)
+    template: str | None = Field(default=None, max_length=40)
+    language: str | None = Field(default=None, max_length=5)
+    params: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     ics: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     ics_method: str | None = Field(default=None, max_length=20)
     message_id: str = Field(max_length=200)
