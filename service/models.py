@@ -4,6 +4,7 @@ from service.accounts.models import PasswordToken, User
 from service.auth.models import ApiKey, DashboardSession
 from service.calendar_feeds.models import CalendarFeed
 from service.consulting.models import ConsultingDay
+from service.engagements.counts import EngagementCount
 from service.engagements.models import Engagement, HistoryEntry
 from service.grants.models import Grant
 from service.health import ReadinessProbe
@@ -21,6 +22,7 @@ __all__ = [
     "ConsultingDay",
     "DashboardSession",
     "Engagement",
+    "EngagementCount",
     "EngagementMilestone",
     "Grant",
     "HistoryEntry",

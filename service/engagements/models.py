@@ -9,7 +9,8 @@ from sqlmodel import Field, SQLModel
 class Engagement(SQLModel, table=True):
     __tablename__ = "engagements"
     __table_args__ = (
-        Index("ix_engagements_due", "stage_due_at"),
+        # the overview's order (service/engagements/filters.py, order_by)
+        Index("ix_engagements_due", "stage_due_at", "id"),
         Index("ix_engagements_state_due", "state", "stage_due_at"),
         Index("ix_engagements_reminder", "reminder_at"),
         Index("ix_engagements_escalation", "next_escalation_at"),
@@ -22,7 +23,8 @@ class Engagement(SQLModel, table=True):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
-        Index("ix_engagements_owner_key", "owner_key"),
+        # the owners' filter skips from one (key, owner) pair to the next in it
+        Index("ix_engagements_owner_key", "owner_key", "owner"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
