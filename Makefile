@@ -24,8 +24,10 @@ test: install
 	$(BIN)/mypy service workflows tests bench
 	$(BIN)/pytest -n auto --dist loadfile
 
+# issue 16's figures in one run, SQLite and PostgreSQL, medians of 3 (about 4 minutes);
+# make bench BENCH_ARGS=--quick for a smoke run; the peers need .venv/bin/pip install -e '.[bench]'
 bench: install
-	$(BIN)/python bench/transitions.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,14 +1,19 @@
-"""Transitions/s through HTTP with 16 concurrent keep-alive clients, beside GET /health/s
-in the same run, their ratio, and the transitions' p50/p99 (issue 2, goal: ratio >= 0.5
-and p99 <= 25 ms).
+"""Transitions/s through HTTP with 16 concurrent keep-alive clients, beside the floor of
+the stack (bench/floor.py: a bare FastAPI route on the same uvicorn) measured in the same
+run with the same clients; every figure is also printed as a ratio to the floor's, and the
+transitions' p99 beside the floor's p99 (issue 16, goals: transitions >= 0.3 x the floor on
+SQLite, >= 0.15 x on PostgreSQL; p99 <= 5 x the floor's p99).
 
 The service runs as production runs it: `fokus serve --no-scheduler` in its own process,
 on a fresh SQLite file (default) or a throw-away PostgreSQL 15 (`--database postgresql`).
 Each client owns one engagement with a participant and an ended workshop and moves it
 back and forth between `workshops` and `guiding_vision` with `expected_version`, so
 every request is a real transition: version check, guards, state, history, outbox.
+`--rounds` alternates floor and transitions that many times; the figures are medians,
+the ratios taken round by round.
 
     .venv/bin/python bench/transitions.py [--database sqlite|postgresql] [--seconds 10]
+        [--rounds 1]
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
+import warnings
+from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -31,7 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 FOKUS = str(Path(sys.executable).parent / "fokus")
 
+# tests.support imports Starlette's TestClient, which warns about httpx on import
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+
+from bench.floor import Load, floor_server, load, measure_floor, wait_until_up  # noqa: E402
 from tests.support import ENGAGEMENT, free_port  # noqa: E402
+
+GOAL_RATIO = {"sqlite": 0.3, "postgresql": 0.15}
+GOAL_P99_RATIO = 5.0
 
 
 def prepare(http: httpx.Client, clients: int) -> list[tuple[int, int]]:
@@ -61,83 +74,116 @@ def prepare(http: httpx.Client, clients: int) -> list[tuple[int, int]]:
     return prepared
 
 
-def run_clients(
-    url: str,
-    headers: dict[str, str],
-    clients: int,
-    seconds: float,
-    work: str,
-    engagements: list[tuple[int, int]],
-) -> tuple[int, list[float], int]:
-    """Runs `clients` threads for `seconds`; returns (ok count, latencies, errors)."""
-    barrier = threading.Barrier(clients + 1)
-    stop_at = [0.0]
-    results: list[tuple[int, list[float], int]] = [(0, [], 0)] * clients
-
-    def client(index: int) -> None:
-        ok, errors, latencies = 0, 0, []
-        eid, version = engagements[index] if engagements else (0, 0)
-        state = "guiding_vision"
-        with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
-            http.get("/health")
-            barrier.wait()
-            while time.perf_counter() < stop_at[0]:
-                started = time.perf_counter()
-                if work == "health":
-                    response = http.get("/health")
-                else:
-                    response = http.post(
-                        f"/api/v1/engagements/{eid}/transitions",
-                        json={
-                            "trigger": "reopen_workshops"
-                            if state == "guiding_vision"
-                            else "draft_vision",
-                            "expected_version": version,
-                        },
-                    )
-                latencies.append(time.perf_counter() - started)
-                if response.status_code == 200:
-                    ok += 1
-                    if work != "health":
-                        body = response.json()
-                        version, state = body["version"], body["state"]
-                else:
-                    errors += 1
-        results[index] = (ok, latencies, errors)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    stop_at[0] = time.perf_counter() + seconds  # before the barrier: no client may miss it
-    barrier.wait()
-    for thread in threads:
-        thread.join()
-    ok = sum(r[0] for r in results)
-    latencies = [lat for r in results for lat in r[1]]
-    errors = sum(r[2] for r in results)
-    return ok, latencies, errors
+def current_versions(http: httpx.Client, ids: list[int]) -> list[tuple[int, int]]:
+    """Each engagement back in `guiding_vision`, with its version (a round moved them)."""
+    engagements = []
+    for eid in ids:
+        current = http.get(f"/api/v1/engagements/{eid}").json()
+        if current["state"] == "workshops":
+            current = http.post(
+                f"/api/v1/engagements/{eid}/transitions", json={"trigger": "draft_vision"}
+            ).json()
+        engagements.append((eid, int(current["version"])))
+    return engagements
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+def transitions_load(
+    url: str, headers: dict[str, str], engagements: list[tuple[int, int]], seconds: float
+) -> Load:
+    """Each client moves its own engagement back and forth with `expected_version`."""
+    states = {eid: ("guiding_vision", version) for eid, version in engagements}
+
+    def request(http: httpx.Client, index: int) -> bool:
+        eid = engagements[index][0]
+        state, version = states[eid]
+        trigger = "reopen_workshops" if state == "guiding_vision" else "draft_vision"
+        response = http.post(
+            f"/api/v1/engagements/{eid}/transitions",
+            json={"trigger": trigger, "expected_version": version},
+        )
+        if response.status_code != 200:
+            return False
+        body = response.json()
+        states[eid] = (body["state"], body["version"])
+        return True
+
+    return load(url, request, clients=len(engagements), seconds=seconds, headers=headers)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class Round:
+    floor: Load
+    transitions: Load
 
+    @property
+    def ratio(self) -> float:
+        return self.transitions.per_second / self.floor.per_second if self.floor.ok else 0.0
+
+    @property
+    def p99_ratio(self) -> float:
+        floor_p99 = self.floor.percentile_ms(0.99)
+        return self.transitions.percentile_ms(0.99) / floor_p99 if floor_p99 else 0.0
+
+
+@dataclass(frozen=True)
+class Measurement:
+    database: str
+    clients: int
+    seconds: float
+    rounds: list[Round]
+
+    def median(self, figure: Callable[[Round], float]) -> float:
+        """A figure of each round (e.g. its ratio), median over the rounds."""
+        return statistics.median(figure(r) for r in self.rounds)
+
+    def p(self, which: str, fraction: float) -> float:
+        """The median over the rounds of a percentile of 'floor' or 'transitions'."""
+        loads: list[Load] = [getattr(r, which) for r in self.rounds]
+        return statistics.median(load.percentile_ms(fraction) for load in loads)
+
+    @property
+    def ratio(self) -> float:
+        return self.median(lambda r: r.ratio)
+
+    @property
+    def p99_ratio(self) -> float:
+        return self.median(lambda r: r.p99_ratio)
+
+    def report(self) -> list[str]:
+        goal = GOAL_RATIO[self.database]
+        ratio = self.ratio
+        p99_ratio = self.p99_ratio
+        floor_rate = self.median(lambda r: r.floor.per_second)
+        rate = self.median(lambda r: r.transitions.per_second)
+        errors = sum(r.transitions.errors for r in self.rounds)
+        floor_errors = sum(r.floor.errors for r in self.rounds)
+        return [
+            f"HTTP, {self.database}: {self.clients} keep-alive clients, {self.seconds:g} s per "
+            f"measurement, medians of {len(self.rounds)} rounds (floor and transitions alternate)",
+            f"  floor (bare FastAPI) {floor_rate:8.0f} /s   p50 {self.p('floor', 0.5):6.1f} ms"
+            f"   p99 {self.p('floor', 0.99):6.1f} ms   ({floor_errors} errors)",
+            f"  transitions          {rate:8.0f} /s   p50 {self.p('transitions', 0.5):6.1f} ms"
+            f"   p99 {self.p('transitions', 0.99):6.1f} ms   ({errors} errors)",
+            f"  transitions / floor  {ratio:8.2f}     (goal >= {goal:g}: "
+            f"{'met' if ratio >= goal else 'MISSED'})",
+            f"  p99 / floor p99      {p99_ratio:8.2f}     (goal <= {GOAL_P99_RATIO:g}: "
+            f"{'met' if p99_ratio <= GOAL_P99_RATIO else 'MISSED'})",
+        ]
+
+
+def measure(
+    database: str, *, clients: int = 16, seconds: float = 10.0, rounds: int = 1
+) -> Measurement:
+    """`fokus serve` on a fresh database and the floor, both in their own processes;
+    `rounds` times the floor, then the transitions, with the same clients."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fokus-bench-")))
-        if args.database == "postgresql":
+        if database == "postgresql":
             from tests.postgres import PostgresServer, unavailable_reason
 
             reason = unavailable_reason()
             if reason:
-                sys.exit(f"PostgreSQL unavailable: {reason}")
+                raise RuntimeError(f"PostgreSQL unavailable: {reason}")
             server = stack.enter_context(PostgresServer())
             database_url = server.create_database("bench")
         else:
@@ -178,54 +224,36 @@ def main() -> None:
         if os.environ.get("FOKUS_BENCH_PROFILE"):  # py-spy flame graph of the transitions
             print(f"server pid {server_process.pid}", flush=True)
         headers = {"Authorization": f"Bearer {key}"}
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                sys.exit("fokus serve did not start")
-            time.sleep(0.1)
+        wait_until_up(url, "/health")
+        floor_url = stack.enter_context(floor_server())
 
         with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
-            engagements = prepare(http, args.clients)
-        # warm both paths, then measure each alone with the same clients and duration
-        run_clients(url, headers, args.clients, 1.0, "health", [])
-        health_ok, _health_lat, health_err = run_clients(
-            url, headers, args.clients, args.seconds, "health", []
-        )
-        ids = [eid for eid, _ in engagements]
-        warm = run_clients(url, headers, args.clients, 1.0, "transition", engagements)
-        # versions moved during warm-up: read them again
-        with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
-            engagements = []
-            for eid in ids:
-                current = http.get(f"/api/v1/engagements/{eid}").json()
-                if current["state"] == "workshops":
-                    current = http.post(
-                        f"/api/v1/engagements/{eid}/transitions", json={"trigger": "draft_vision"}
-                    ).json()
-                engagements.append((eid, int(current["version"])))
-        del warm
-        ok, latencies, errors = run_clients(
-            url, headers, args.clients, args.seconds, "transition", engagements
-        )
+            ids = [eid for eid, _ in prepare(http, clients)]
+            # warm both paths, then measure each alone with the same clients and duration
+            measure_floor(floor_url, clients=clients, seconds=1.0)
+            transitions_load(url, headers, current_versions(http, ids), 1.0)
+            results = []
+            for _ in range(rounds):
+                floor = measure_floor(floor_url, clients=clients, seconds=seconds)
+                engagements = current_versions(http, ids)
+                results.append(Round(floor, transitions_load(url, headers, engagements, seconds)))
+    return Measurement(database, clients, seconds, results)
 
-    transitions_per_s = ok / args.seconds
-    health_per_s = health_ok / args.seconds
-    ratio = transitions_per_s / health_per_s if health_per_s else 0.0
-    p50 = percentile(latencies, 0.50) * 1000
-    p99 = percentile(latencies, 0.99) * 1000
-    print(f"database            {args.database}")
-    print(f"clients             {args.clients} keep-alive, {args.seconds:g} s per measurement")
-    print(f"GET /health         {health_per_s:8.0f} /s   ({health_err} errors)")
-    print(f"transitions         {transitions_per_s:8.0f} /s   ({errors} errors)")
-    print(f"ratio               {ratio:8.2f}     (goal >= 0.5)")
-    print(f"transition p50      {p50:8.1f} ms")
-    print(f"transition p99      {p99:8.1f} ms  (goal <= 25 ms)")
-    print(f"transition mean     {statistics.fmean(latencies) * 1000:8.1f} ms")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    try:
+        measurement = measure(
+            args.database, clients=args.clients, seconds=args.seconds, rounds=args.rounds
+        )
+    except RuntimeError as error:
+        sys.exit(str(error))
+    print("\n".join(measurement.report()))
 
 
 if __name__ == "__main__":
