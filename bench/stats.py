@@ -7,10 +7,12 @@ spread over the stages of the Fokusberatung's latest version, each with the hist
 the steps that brought it there (about 3.5 rows each), the consulting days of a third of
 them, about a third overdue. The service runs as production runs it, `fokus serve
 --no-scheduler` in its own process with FOKUS_STATS_CACHE_SECONDS=`--ttl`; one keep-alive
-client requests the statistics `--requests` times from each server in turn, so machine
-load hits both alike. The snapshot is served from the cache and recomputed in a background
-thread once it is older than the TTL: a short `--ttl` (e.g. 2) shows what those refreshes
-cost the requests that run beside them.
+client requests the statistics `--requests` times from each server in turn, and the floor
+of the stack (bench/floor.py, a bare FastAPI route on the same uvicorn) in the same turn,
+so machine load hits all alike; each p50/p95 is also printed as a multiple of the
+floor's. The snapshot is served from the cache and recomputed in a background thread once
+it is older than the TTL: a short `--ttl` (e.g. 2) shows what those refreshes cost the
+requests that run beside them.
 
     .venv/bin/python bench/stats.py [--database sqlite|postgresql] [--small 1000]
         [--large 100000] [--requests 400] [--ttl 60]
@@ -40,6 +42,8 @@ FOKUS = str(Path(sys.executable).parent / "fokus")
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from bench.floor import PATH as FLOOR_PATH  # noqa: E402
+from bench.floor import floor_server  # noqa: E402
 from service.auth.keys import Role, create_key  # noqa: E402
 from service.consulting.models import ConsultingDay  # noqa: E402
 from service.core.context import Context  # noqa: E402
@@ -272,18 +276,37 @@ def main() -> None:
                 flush=True,
             )
             targets.append(target)
+        # the floor of the stack (bench/floor.py), asked by the same kind of client in turn
+        floor = stack.enter_context(
+            httpx.Client(base_url=stack.enter_context(floor_server()), timeout=60)
+        )
+        floor_samples: list[float] = []
+
+        def floor_once() -> float:
+            started = time.perf_counter()
+            floor.get(FLOOR_PATH).raise_for_status()
+            return time.perf_counter() - started
+
         for target in targets:  # warm-up: the first request computes the first snapshot
             for _ in range(20):
                 target.once()
+                floor_once()
         started = time.perf_counter()
         for _ in range(args.requests):
             for target in targets:
                 target.samples.append(target.once())
+            floor_samples.append(floor_once())
         seconds = time.perf_counter() - started
+        floor_p50 = statistics.median(floor_samples) * 1000
+        floor_p95 = statistics.quantiles(floor_samples, n=20)[-1] * 1000
         p50 = []
         print(
             f"database {args.database}, FOKUS_STATS_CACHE_SECONDS={args.ttl:g}, "
             f"{args.requests} requests each over {seconds:.1f} s"
+        )
+        print(
+            f"floor (bare FastAPI, bench/floor.py):      p50 {floor_p50:6.2f} ms, "
+            f"p95 {floor_p95:6.2f} ms"
         )
         for target in targets:
             median = statistics.median(target.samples) * 1000
@@ -292,7 +315,8 @@ def main() -> None:
             p50.append(median)
             print(
                 f"GET /api/v1/stats on {target.count:>7} engagements: p50 {median:6.2f} ms, "
-                f"p95 {p95:6.2f} ms, max {worst:7.1f} ms"
+                f"p95 {p95:6.2f} ms, max {worst:7.1f} ms; p50 {median / floor_p50:.1f} x "
+                f"and p95 {p95 / floor_p95:.1f} x the floor's"
             )
         print(f"ratio p50 {args.large} / {args.small}: {p50[1] / p50[0]:.2f} (goal <= 2)")
 
