@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -39,13 +40,13 @@ async def floor() -> dict[str, object]:
     return {"status": "ok", "id": 1}
 
 
-def uvicorn_settings() -> dict[str, object]:
+def uvicorn_settings() -> dict[str, Any]:
     """What `fokus serve` passes to uvicorn.run (service/cli.py) besides app, host, port:
     no access log, fokus's own logging, a graceful shutdown."""
     return {
         "access_log": False,
         "log_config": None,
-        "log_level": "warning",
+        "log_level": "info",
         "timeout_graceful_shutdown": 20,
     }
 
@@ -70,11 +71,19 @@ def wait_until_up(url: str, path: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def floor_server() -> Iterator[str]:
-    """The bare app in its own process (as `fokus serve` runs in its own); yields its URL."""
+def floor_server(workers: int = 1) -> Iterator[str]:
+    """The bare app in its own process (as `fokus serve` runs in its own), or in `workers`
+    worker processes of uvicorn's (beside `fokus serve --workers N`); yields its URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--serve", str(port)],
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--serve",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
@@ -175,15 +184,24 @@ def measure_floor(url: str, *, clients: int, seconds: float) -> Load:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     if args.serve:
         import uvicorn
 
-        uvicorn.run(app, host="127.0.0.1", port=args.serve, **uvicorn_settings())  # type: ignore[arg-type]
+        # several workers import the app by name (the repository is on PYTHONPATH)
+        target: Any = app if args.workers == 1 else "bench.floor:app"
+        uvicorn.run(
+            target,
+            host="127.0.0.1",
+            port=args.serve,
+            workers=args.workers,
+            **uvicorn_settings(),
+        )
         return
-    with floor_server() as url:
+    with floor_server(args.workers) as url:
         measure_floor(url, clients=args.clients, seconds=1.0)  # warm-up
         result = measure_floor(url, clients=args.clients, seconds=args.seconds)
     print(
