@@ -83,6 +83,15 @@ def main() -> None:
                     ratio >= goal,
                 )
             )
+            summary.append(
+                Line(
+                    "  the same in CPU per transition",
+                    kind,
+                    f"{comparison.cpu_ratio(fastest):.2f}×",
+                    "",
+                    None,
+                )
+            )
 
         print(f"== {kind}: HTTP transitions beside the floor", flush=True)
         measurement = http_transitions.measure(kind, seconds=seconds, rounds=args.rounds)

@@ -120,6 +120,11 @@ class Round:
         return self.transitions.per_second / self.floor.per_second if self.floor.ok else 0.0
 
     @property
+    def p50_ratio(self) -> float:
+        floor_p50 = self.floor.percentile_ms(0.5)
+        return self.transitions.percentile_ms(0.5) / floor_p50 if floor_p50 else 0.0
+
+    @property
     def p99_ratio(self) -> float:
         floor_p99 = self.floor.percentile_ms(0.99)
         return self.transitions.percentile_ms(0.99) / floor_p99 if floor_p99 else 0.0
@@ -146,6 +151,10 @@ class Measurement:
         return self.median(lambda r: r.ratio)
 
     @property
+    def p50_ratio(self) -> float:
+        return self.median(lambda r: r.p50_ratio)
+
+    @property
     def p99_ratio(self) -> float:
         return self.median(lambda r: r.p99_ratio)
 
@@ -166,6 +175,7 @@ class Measurement:
             f"   p99 {self.p('transitions', 0.99):6.1f} ms   ({errors} errors)",
             f"  transitions / floor  {ratio:8.2f}     (goal >= {goal:g}: "
             f"{'met' if ratio >= goal else 'MISSED'})",
+            f"  p50 / floor p50      {self.p50_ratio:8.2f}",
             f"  p99 / floor p99      {p99_ratio:8.2f}     (goal <= {GOAL_P99_RATIO:g}: "
             f"{'met' if p99_ratio <= GOAL_P99_RATIO else 'MISSED'})",
         ]

@@ -69,6 +69,11 @@ class Comparison:
         """fokus / engine in transitions/s, pair by pair within each round, median."""
         return statistics.median(r["fokus"].per_second / r[engine].per_second for r in self.rounds)
 
+    def cpu_ratio(self, engine: str) -> float:
+        """engine's CPU per transition / fokus's, pair by pair within each round, median:
+        steadier than wall-clock on a busy machine, blind to waiting on the database."""
+        return statistics.median(r[engine].cpu_us / r["fokus"].cpu_us for r in self.rounds)
+
     def fastest_peer(self) -> str | None:
         peers = [e for e in self.engines if e != "fokus"]
         return max(peers, key=self.median_rate) if peers else None
@@ -112,16 +117,23 @@ def report(comparison: Comparison, instances: int) -> list[str]:
         f"In-process, {comparison.database}: {instances} instances × 5 transitions, "
         f"one transaction each, medians of {len(comparison.rounds)} rounds",
         f"  {'engine':<20} {'transitions/s':>13} {'µs CPU/tr.':>11} {'fokus/peer':>10}"
-        "  durable work",
+        f" {'(CPU)':>7}  durable work",
     ]
     for engine in comparison.engines:
-        ratio = "" if engine == "fokus" else f"{comparison.ratio(engine):9.2f}×"
+        ratio = cpu = ""
+        if engine != "fokus":
+            ratio = f"{comparison.ratio(engine):9.2f}×"
+            cpu = f"{comparison.cpu_ratio(engine):6.2f}×"
         lines.append(
             f"  {engine:<20} {comparison.median_rate(engine):13.0f} "
-            f"{comparison.median_cpu_us(engine):11.0f} {ratio:>10}  {DURABLE[engine]}"
+            f"{comparison.median_cpu_us(engine):11.0f} {ratio:>10} {cpu:>7}  {DURABLE[engine]}"
         )
     for name in comparison.skipped:
         lines.append(f"  {name:<20} skipped: not installed; {INSTALL_HINT}")
+    lines.append(
+        "  fokus/peer: transitions/s of fokus over the peer's; (CPU): the peer's CPU per "
+        "transition over fokus's"
+    )
     if comparison.database == "postgresql":
         lines.append("  (CPU is this process's; the PostgreSQL server's own CPU is not in it)")
     return lines
