@@ -75,4 +75,4 @@ def owners(session: Session, limit: int) -> list[tuple[str, str]]:
             .order_by(col(Engagement.owner))
         ).scalars()
         pairs.extend((key, owner) for owner in spellings)
-    return pairs
+    return pairs[:limit]

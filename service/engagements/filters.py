@@ -67,15 +67,23 @@ def due_within(days: int, now: datetime, tz: ZoneInfo) -> Any:
     """Not overdue, and the deadline's day at most `days` working days after today in
     the engagement's federal state: one bound per state (16), so the indexed deadline
     column does the work."""
-    today = now.astimezone(tz).date()
-    bounds = []
-    for state in calendar.FEDERAL_STATES:
-        last_day = calendar.add_working_days(today, days, state)
-        until = datetime.combine(last_day, calendar.END_OF_DAY, tzinfo=tz)
-        bounds.append(
-            and_(col(Engagement.federal_state) == state, col(Engagement.stage_due_at) <= until)
-        )
+    bounds = [
+        and_(col(Engagement.federal_state) == state, col(Engagement.stage_due_at) <= until)
+        for state, until in due_within_bounds(days, now, tz).items()
+    ]
     return and_(col(Engagement.stage_due_at) >= now, or_(false(), *bounds))
+
+
+def due_within_bounds(days: int, now: datetime, tz: ZoneInfo) -> dict[str, datetime]:
+    """Per federal state, the end of the last working day `days` working days after
+    today (local)."""
+    today = now.astimezone(tz).date()
+    return {
+        state: datetime.combine(
+            calendar.add_working_days(today, days, state), calendar.END_OF_DAY, tzinfo=tz
+        )
+        for state in calendar.FEDERAL_STATES
+    }
 
 
 def parse_sort(value: str | None) -> str:

@@ -11,6 +11,8 @@ class Engagement(SQLModel, table=True):
     __table_args__ = (
         # the overview's order (service/engagements/filters.py, order_by)
         Index("ix_engagements_due", "stage_due_at", "id"),
+        # "due within N working days": one deadline range per federal state
+        Index("ix_engagements_federal_state_due", "federal_state", "stage_due_at"),
         Index("ix_engagements_state_due", "state", "stage_due_at"),
         Index("ix_engagements_reminder", "reminder_at"),
         Index("ix_engagements_escalation", "next_escalation_at"),

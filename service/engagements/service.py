@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -16,6 +16,7 @@ from service.core.timeutil import from_client
 from service.engagements import (
     eligibility,
     history,
+    listing,
     presenters,
     public_page,
     refusals,
@@ -23,7 +24,7 @@ from service.engagements import (
     search,
 )
 from service.engagements.facts import load_one
-from service.engagements.filters import EngagementFilters, order_by
+from service.engagements.filters import EngagementFilters, parse_sort
 from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.notices import queue_stage_notices
 from service.engagements.schemas import (
@@ -336,15 +337,10 @@ def list_page(
     """One page and the total. `by_deadline`: overdue first, then by deadline, final ones
     (no deadline) last; ascending deadlines already put every overdue one first, most
     overdue at the top, so one ORDER BY on the indexed column does both. `sort` (one of
-    filters.SORTS, "-" for descending) orders by that column instead."""
-    query = filters.where(select(Engagement), ctx.clock.now(), tz=ctx.settings.tz)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    if sort or by_deadline:
-        order = order_by(sort or "deadline", ctx.registry)
-    else:
-        order = (col(Engagement.id),)
-    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
-    return list(rows), int(total)
+    filters.SORTS, "-" for descending) orders by that column instead. The reads follow
+    the page, not the table (service/engagements/listing.py)."""
+    order = parse_sort(sort) if sort else "deadline" if by_deadline else None
+    return listing.page(session, ctx, filters, limit=limit, offset=offset, sort=order)
 
 
 def overdue(

@@ -1,17 +1,18 @@
 """Read-only queries the dashboard needs beyond the feature services: the counts per
-stage (one GROUP BY), a count under filters (overdue, due soon) and the owners for the
-filter, in natural order."""
+stage (the kept counters, or one GROUP BY under filters they are not kept by), a count
+under filters (overdue, due soon) and the owners for the filter, in natural order."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from service.engagements import search
-from service.engagements.filters import EngagementFilters
+from service.engagements import counts, listing, search
+from service.engagements.filters import EngagementFilters, due_within_bounds
 from service.engagements.models import Engagement
 
 
@@ -19,6 +20,8 @@ def stage_counts(
     session: Session, filters: EngagementFilters, now: datetime, tz: ZoneInfo
 ) -> dict[str, int]:
     """Counts per stage under the same filters except the stage itself."""
+    if listing.kept_by_counters(filters):
+        return counts.per_stage(session, filters.process)
     query = filters.where(
         select(col(Engagement.state), func.count()).group_by(col(Engagement.state)),
         now,
@@ -29,19 +32,27 @@ def stage_counts(
 
 
 def count(session: Session, filters: EngagementFilters, now: datetime, tz: ZoneInfo) -> int:
-    """How many engagements match (the overview's "3 überfällig")."""
-    query = filters.where(select(func.count()).select_from(Engagement), now, tz=tz)
-    return int(session.execute(query).scalar_one())
+    """How many engagements match (the overview's "3 überfällig"). "Due within N working
+    days" is one bound per federal state: counted as a sum of one count per state, each a
+    range of the (federal_state, stage_due_at) index, rather than one OR of sixteen
+    branches, which SQLite answers by reading every row due after now."""
+    if filters.due_within is None:
+        query = filters.where(select(func.count()).select_from(Engagement), now, tz=tz)
+        return int(session.execute(query).scalar_one())
+    others = replace(filters, due_within=None)
+    due, state = col(Engagement.stage_due_at), col(Engagement.federal_state)
+    parts = [
+        others.where(select(func.count()).select_from(Engagement), now, tz=tz)
+        .where(state == code, due >= now, due <= until)
+        .scalar_subquery()
+        for code, until in due_within_bounds(filters.due_within, now, tz).items()
+    ]
+    return int(session.execute(select(sum(parts[1:], parts[0]))).scalar_one())
 
 
 def owners(session: Session, limit: int = 200) -> list[str]:
     """The owners for the filter in natural order: "Referent 2" before "Referent 10",
     "Ärzte" with the A's (the order key the owner column sorts by too)."""
-    rows = session.execute(
-        select(col(Engagement.owner_key), col(Engagement.owner))
-        .where(col(Engagement.owner).is_not(None))
-        .distinct()
-        .order_by(col(Engagement.owner_key), col(Engagement.owner))
-        .limit(limit)
+    return sorted(
+        (owner for _, owner in counts.owners(session, limit) if owner), key=search.natural
     )
-    return sorted((owner for _, owner in rows if owner), key=search.natural)

@@ -10,6 +10,8 @@
   A count is the sum over the slots; a slot's value alone may be negative.
 - `ix_engagements_due` becomes (stage_due_at, id), the overview's order; on SQLite the
   rowid was in it already, PostgreSQL now reads a page in that order from the index.
+- `ix_engagements_federal_state_due` (federal_state, stage_due_at): "due within N working
+  days" is one deadline range per federal state, each counted from this index alone.
 - `ix_engagements_owner_key` becomes (owner_key, owner): the owners' filter is read by
   skipping from one owner to the next in it, not by reading every row.
 
@@ -132,6 +134,12 @@ def upgrade() -> None:
     )
     op.drop_index("ix_engagements_due", table_name="engagements")
     op.create_index("ix_engagements_due", "engagements", ["stage_due_at", "id"], unique=False)
+    op.create_index(
+        "ix_engagements_federal_state_due",
+        "engagements",
+        ["federal_state", "stage_due_at"],
+        unique=False,
+    )
     op.drop_index("ix_engagements_owner_key", table_name="engagements")
     op.create_index("ix_engagements_owner_key", "engagements", ["owner_key", "owner"], unique=False)
 
@@ -139,6 +147,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_engagements_owner_key", table_name="engagements")
     op.create_index("ix_engagements_owner_key", "engagements", ["owner_key"], unique=False)
+    op.drop_index("ix_engagements_federal_state_due", table_name="engagements")
     op.drop_index("ix_engagements_due", table_name="engagements")
     op.create_index("ix_engagements_due", "engagements", ["stage_due_at"], unique=False)
     if op.get_bind().dialect.name == "sqlite":

@@ -1,0 +1,159 @@
+"""p50/p99 latency of the dashboard overview, `GET /` as a logged-in Sachbearbeiterin, on
+1 000 and on 100 000 engagements, their ratio (issue 16, goal: p50 at 100 000 <= 1.5 x at
+1 000) and the resident memory the process gained between serving the small and the
+large database (goal: < 50 MB).
+
+The databases are filled as bench/overdue.py fills them (`fokus demo --engagements N`:
+bulk rows over the active stages, twenty owners, about a third overdue), on SQLite
+(default) or a throw-away PostgreSQL 15 (`--database postgresql`). The app is served in
+this process through FastAPI's TestClient with a staff key logged in through the login
+form and the system clock; the default overview (25 rows by deadline, the counts per
+stage, overdue and due soon, the owners' filter) is requested `--requests` times from each
+database in turn, so machine load hits both alike. `--explain` prints SQLite's plans of
+the overview's queries on the large database.
+
+    .venv/bin/python bench/overview.py [--database sqlite|postgresql] [--requests 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import re
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# bench/ itself must not be on the path: bench/transitions.py would shadow the package
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from bench.overdue import filled  # noqa: E402
+from service.app import create_app  # noqa: E402
+from service.auth.keys import Role, create_key  # noqa: E402
+from service.core.context import Context  # noqa: E402
+from service.core.settings import Settings  # noqa: E402
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_OVERDUE = re.compile(r'data-overdue-count="(\d+)"')
+
+
+def rss_mb() -> float:
+    """The process's resident memory now (Linux /proc), in MB."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+        return pages * resource.getpagesize() / 1e6
+    except OSError:  # not Linux: the peak instead
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+class Target:
+    """One database, one app and one logged-in browser session."""
+
+    def __init__(self, url: str, count: int, stack: ExitStack) -> None:
+        self.count = count
+        self.ctx = Context.from_settings(Settings(database_url=url, secret_key="bench"))
+        stack.callback(self.ctx.db.dispose)
+        with self.ctx.db.write() as session:
+            _row, key = create_key(session, self.ctx.clock, name="Bench", role=Role.staff)
+        self.client = stack.enter_context(TestClient(create_app(self.ctx)))
+        match = _CSRF.search(self.client.get("/login").text)
+        assert match, "no CSRF token on the login page"
+        response = self.client.post(
+            "/login",
+            data={"api_key": key, "csrf_token": match.group(1)},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        self.samples: list[float] = []
+        self.shown = ""
+
+    def once(self) -> float:
+        started = time.perf_counter()
+        response = self.client.get("/")
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, response.text[:500]
+        found = _OVERDUE.search(response.text)
+        self.shown = found.group(1) if found else "?"
+        return elapsed
+
+    def explain(self) -> list[str]:
+        """SQLite's plan of every statement the overview runs (PostgreSQL: none)."""
+        if not self.ctx.db.is_sqlite:
+            return []
+        from sqlalchemy import event
+
+        statements: list[tuple[str, object]] = []
+
+        def seen(_conn: object, _cursor: object, sql: str, params: object, *_: object) -> None:
+            if sql.lstrip().upper().startswith("SELECT"):
+                statements.append((sql, params))
+
+        engine = self.ctx.db.engine
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            self.once()
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        lines = []
+        with engine.connect() as conn:
+            for sql, params in statements:
+                if "engagements" not in sql:
+                    continue
+                plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)  # type: ignore[arg-type]
+                first = " ".join(sql.split())[:90]
+                lines.append(f"{first}…\n    " + "; ".join(str(r[-1]) for r in plan))
+        return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--explain", action="store_true", help="print SQLite's query plans")
+    args = parser.parse_args()
+
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fokus-bench-")))
+        made = filled(stack, tmp, args.database, (args.small, args.large))
+        small = Target(*made[0], stack)
+        for _ in range(30):  # warm-up: connections, caches, the templates' first compile
+            small.once()
+        gc.collect()
+        before = rss_mb()
+        large = Target(*made[1], stack)
+        for _ in range(30):
+            large.once()
+        targets = [small, large]
+        for _ in range(args.requests):
+            for target in targets:
+                target.samples.append(target.once())
+        gc.collect()
+        growth = rss_mb() - before
+        p50 = []
+        for target in targets:
+            median = statistics.median(target.samples) * 1000
+            p99 = statistics.quantiles(target.samples, n=100)[-1] * 1000
+            p50.append(median)
+            print(
+                f"GET / on {target.count:>7} engagements ({args.database}, "
+                f"{target.shown:>6} overdue): p50 {median:6.2f} ms, p99 {p99:6.2f} ms"
+            )
+        print(f"ratio p50 {args.large} / {args.small}: {p50[1] / p50[0]:.2f} (goal <= 1.5)")
+        print(f"RSS growth from the small to the large database: {growth:.1f} MB (goal < 50)")
+        if args.explain:
+            for line in large.explain():
+                print(line)
+
+
+if __name__ == "__main__":
+    main()
