@@ -36,12 +36,14 @@ class Line:
     value: str
     goal: str
     met: bool | None
+    note: str = ""
 
     def render(self) -> str:
         verdict = {True: "met", False: "MISSED", None: ""}[self.met]
         return (
-            f"  {self.figure:<34} {self.database:<11} {self.value:>18}  {self.goal:<12} {verdict}"
-        )
+            f"  {self.figure:<32} {self.database:<11} {self.value:>18}  {self.goal:<9} "
+            f"{verdict:<6} {self.note}"
+        ).rstrip()
 
 
 def main() -> None:
@@ -76,16 +78,17 @@ def main() -> None:
             goal = GOAL_PEERS[kind]
             summary.append(
                 Line(
-                    f"fokus / fastest peer ({fastest})",
+                    "fokus / fastest peer",
                     kind,
                     f"{ratio:.2f}×",
                     f">= {goal:g}×",
                     ratio >= goal,
+                    f"fastest peer: {fastest}",
                 )
             )
             summary.append(
                 Line(
-                    "  the same in CPU per transition",
+                    "  the same, CPU per transition",
                     kind,
                     f"{comparison.cpu_ratio(fastest):.2f}×",
                     "",
@@ -128,7 +131,7 @@ def main() -> None:
         f"\n== summary: medians of {args.rounds} rounds, {instances} instances in-process, "
         f"{seconds:g} s per HTTP measurement, {time.perf_counter() - started:.0f} s in all"
     )
-    print(f"  {'figure':<34} {'database':<11} {'value':>18}  {'goal':<12}")
+    print(f"  {'figure':<32} {'database':<11} {'value':>18}  {'goal':<9} verdict")
     for line in summary:
         print(line.render())
     if missing:
