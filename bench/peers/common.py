@@ -4,6 +4,9 @@ rows of the two state-machine peers and the timing of a walk."""
 
 from __future__ import annotations
 
+import cProfile
+import pstats
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -50,11 +53,26 @@ class Walk:
         return self.cpu_seconds / self.transitions * 1e6 if self.transitions else 0.0
 
 
+# engines whose walk runs under cProfile (compare.py --profile); the timing then counts
+# the profiler too, so a profiled round is for reading cost centres, not for figures
+PROFILED: set[str] = set()
+
+
 def timed(engine: str, database: str, instances: int, walk: Callable[[], int]) -> Walk:
     """Runs `walk` (which returns the transitions it made) and measures it."""
+    profile = cProfile.Profile() if engine in PROFILED else None
     cpu, wall = time.process_time(), time.perf_counter()
+    if profile is not None:
+        profile.enable()
     transitions = walk()
+    if profile is not None:
+        profile.disable()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if profile is not None:
+        print(f"--- cProfile of {engine} on {database}, {transitions} transitions", flush=True)
+        stats = pstats.Stats(profile, stream=sys.stdout)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(15)
     return Walk(engine, database, instances, transitions, wall, cpu)
 
 

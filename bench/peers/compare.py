@@ -9,7 +9,7 @@ engine within a round, then the median over the rounds. What each side writes is
 bench/peers/__init__.py and in the output.
 
     .venv/bin/python bench/peers/compare.py [--database sqlite|postgresql|both]
-        [--instances 2000] [--rounds 3]
+        [--instances 2000] [--rounds 3] [--profile fokus]
 
 SpiffWorkflow and python-statemachine come with the optional extra:
 `.venv/bin/pip install -e '.[bench]'`; without it those two are skipped, said so."""
@@ -31,7 +31,7 @@ if __name__ == "__main__":  # run as a script: the repository, not bench/peers/,
     sys.path[0] = str(ROOT)
 
 from bench.peers import fokus_side, peer_spiff, peer_statemachine, peer_transitions  # noqa: E402
-from bench.peers.common import Databases, Walk  # noqa: E402
+from bench.peers.common import PROFILED, Databases, Walk  # noqa: E402
 
 INSTALL_HINT = "pip install -e '.[bench]' (into .venv: .venv/bin/pip install -e '.[bench]')"
 
@@ -144,7 +144,15 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--instances", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="ENGINE",
+        help="print a cProfile of this engine's walks (e.g. fokus; figures then include it)",
+    )
     args = parser.parse_args()
+    PROFILED.update(args.profile)
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     for kind in kinds:
         comparison = compare(kind, args.instances, args.rounds)
