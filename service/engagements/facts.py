@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlmodel import Session, col
 
 from service.consulting.models import ConsultingDay
-from service.core.context import FactPlan
+from service.core.context import Context, FactPlan
 from service.core.errors import NotFound
 from service.engagements.models import Engagement
 from service.grants.models import Grant
@@ -57,9 +57,10 @@ def _measure_count(eid: Any, _now: Any) -> Any:
 
 
 def _started_measure_count(eid: Any, _now: Any) -> Any:
-    started = func.coalesce(
-        func.sum(case((col(Measure.status).in_(STARTED_STATUSES), 1), else_=0)), 0
-    )
+    # equalities, not IN: an IN list is an "expanding" parameter that SQLAlchemy renders
+    # into the SQL text anew on every execution (the transition's hot path)
+    is_started = or_(*(col(Measure.status) == status for status in STARTED_STATUSES))
+    started = func.coalesce(func.sum(case((is_started, 1), else_=0)), 0)
     return select(started).where(col(Measure.engagement_id) == eid).scalar_subquery()
 
 
@@ -204,6 +205,48 @@ def load_one(
     engagement = row[0]
     values = {name: row[i + 1] or 0 for i, (name, _readers) in enumerate(plan)}
     return engagement, Facts(state=engagement.state, named=values)
+
+
+_ENGAGEMENT = select(Engagement.__table__).where(  # type: ignore[attr-defined]
+    col(Engagement.id) == bindparam("eid")
+)
+
+
+@lru_cache(maxsize=64)
+def _facts_of(names: frozenset[str]) -> Any:
+    """The facts one process version reads, for one engagement (its columns correlate)."""
+    eid: Any = bindparam("eid")
+    now: Any = bindparam("now")
+    ordered = sorted(names)
+    columns = [LOADERS[name](eid, now).label(name) for name in ordered]
+    return select(*columns).select_from(Engagement).where(col(Engagement.id) == eid)
+
+
+def load_for_write(
+    session: Session, ctx: Context, engagement_id: int, now: datetime
+) -> tuple[Engagement, Facts]:
+    """One engagement and the facts its process version reads, for a write (the
+    transition's hot path): two Core statements, the row and then only its process
+    version's facts, instead of ORM hydration and a CASE per fact of every process. The
+    engagement is a plain model built from the row, in no session (`detached_update`
+    changes it), so a group commit's later jobs read the database, not a cached object."""
+    connection = session.connection()
+    row = connection.execute(_ENGAGEMENT, {"eid": engagement_id}).first()
+    if row is None:
+        raise NotFound("engagement_not_found", engagement=engagement_id)
+    engagement = Engagement.model_construct(**row._mapping)
+    wanted = ctx.process_of(engagement.process, engagement.process_version).loaded_facts
+    values: dict[str, Any] = {}
+    if wanted:
+        statement = _facts_of(wanted)
+        loaded = connection.execute(statement, {"eid": engagement_id, "now": now}).one()
+        values = {name: value or 0 for name, value in loaded._mapping.items()}
+    return engagement, Facts(state=engagement.state, named=values)
+
+
+def tracked(engagement: Engagement) -> bool:
+    """Whether a session tracks `engagement` (else it came from `load_for_write`)."""
+    return getattr(engagement, "_sa_instance_state", None) is not None
 
 
 def load_facts(

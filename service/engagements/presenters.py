@@ -27,7 +27,7 @@ from service.core.context import Context
 from service.core.timeutil import to_client
 from service.core.translations import language
 from service.engagements import public_page
-from service.engagements.facts import load_facts, load_one
+from service.engagements.facts import load_facts, load_one, tracked
 from service.engagements.models import Engagement
 from service.engagements.schemas import (
     EngagementPublic,
@@ -149,7 +149,7 @@ def _read_grant(engagement: Engagement, facts: Facts, ctx: Context) -> GrantPubl
         return None
     query = select(Grant).where(col(Grant.engagement_id) == engagement.id)
     tz = ctx.settings.tz
-    session = object_session(engagement)
+    session = object_session(engagement) if tracked(engagement) else None
     if session is not None:
         return grant_public(session.execute(query).scalar_one_or_none(), tz)
     with ctx.db.read() as own:

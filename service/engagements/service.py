@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col
 
 from service.core.context import Context
@@ -23,7 +24,7 @@ from service.engagements import (
     schedule,
     search,
 )
-from service.engagements.facts import load_one
+from service.engagements.facts import load_for_write, tracked
 from service.engagements.filters import EngagementFilters, parse_sort
 from service.engagements.models import Engagement, HistoryEntry
 from service.engagements.notices import queue_stage_notices
@@ -172,8 +173,15 @@ def apply_versioned(
     )
     if result.rowcount != 1:
         raise Conflict("changed_concurrently")
-    for key, value in values.items():
-        set_committed_value(engagement, key, value)
+    if tracked(engagement):
+        for key, value in values.items():
+            set_committed_value(engagement, key, value)
+    else:  # built from a Core row (facts.load_for_write): no session tracks it
+        engagement.__dict__.update(values)
+        # but the session may hold an ORM copy, loaded earlier in this transaction
+        cached = session.identity_map.get(identity_key(Engagement, engagement.id))
+        for key, value in values.items() if cached is not None else ():
+            set_committed_value(cached, key, value)
 
 
 def fire(
@@ -188,7 +196,7 @@ def transition(
     """Fires a trigger; returns the engagement and its facts in the new state, so the
     caller can answer without loading them again (this is the hot write path)."""
     now = ctx.clock.now()
-    engagement, facts = load_one(session, engagement_id, now, ctx.fact_plan)
+    engagement, facts = load_for_write(session, ctx, engagement_id, now)
     process = definition(ctx, engagement)
     if request.trigger not in process.triggers:
         engine = ctx.engine_of(process.name, process.version)

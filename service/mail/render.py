@@ -37,6 +37,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # templates change with a release, not while it runs: no stat() of every
+        # template file (and its layout and includes) on every render
+        auto_reload=False,
     )
     # "für {{ municipality|accusative }}": "für die Gemeinde Beispielstadt"
     env.filters["accusative"] = municipality_accusative
@@ -59,12 +62,24 @@ def letter_context(language: str, context: dict[str, Any]) -> dict[str, Any]:
     return {"greeting": opening, "signer": signer, **context}
 
 
+def _subject(env: Environment, lang: str, kind: str, context: dict[str, Any]) -> str:
+    # one line, whatever the template or data did
+    return " ".join(env.get_template(f"{lang}/{kind}.subject.txt").render(context).split())
+
+
+def render_subject(kind: str, language: str, context: dict[str, Any]) -> str:
+    """The subject alone, from what a change says, without the recipient: mail rendered
+    at send time (service/mail/deferred.py) stores it once per language. A subject
+    template that reads the recipient or the greeting fails here (StrictUndefined)."""
+    lang = language if language in LANGUAGES else "de"
+    return _subject(environment(), lang, kind, context)
+
+
 def render(kind: str, language: str, context: dict[str, Any]) -> Rendered:
     lang = language if language in LANGUAGES else "de"
     env = environment()
     context = letter_context(lang, context)
-    # one line, whatever the template or data did
-    subject = " ".join(env.get_template(f"{lang}/{kind}.subject.txt").render(context).split())
+    subject = _subject(env, lang, kind, context)
     context = {**context, "subject": subject}
     return Rendered(
         subject=subject,
