@@ -6,10 +6,13 @@ message the moment the server accepted it.
   transaction starts with BEGIN IMMEDIATE, so two processes cannot pick the same rows;
   PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`. An expired lease is claimable again:
   that is the whole crash recovery (a killed worker's mail goes out once its lease ends).
-- **Send** one connection per batch, no transaction open; the lease is renewed while a
-  batch is being sent.
-- **Mark** each message sent in its own small transaction right after the server said
-  250: a kill between the two repeats at most that one message, with the same Message-ID.
+- **Send** over one connection, no transaction open, the next messages built while the
+  server answers; the lease is renewed while a batch is being sent, and the next batch
+  is claimed (in a worker thread) while this one goes out (service/mail/sending.py).
+- **Mark** what the server accepted (250) as sent right away, one UPDATE for all that
+  were accepted since the previous UPDATE was written (group commit, in a worker
+  thread): with a slow server that is each message alone, as before; a kill repeats at
+  most the few accepted while one UPDATE was written, with the same Message-IDs.
 - **Fail**: temporary errors (4xx, refused connection, timeouts) back off exponentially
   to at most 5 minutes; permanent ones (5xx, unusable address) are `failed` at once.
   `attempts` and `last_error` are kept either way. Mail that still fails after
@@ -32,29 +35,23 @@ import secrets
 import socket
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import suppress
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 from sqlmodel import col
 
 from service.core.context import Context
-from service.core.metrics import MAIL_SEND_ATTEMPTS, MAIL_SEND_FAILURES, MAIL_SENT
-from service.mail.deferred import ready
+from service.core.metrics import MAIL_SEND_FAILURES
 from service.mail.models import OutboxMessage
-from service.mail.transport import (
-    ConnectError,
-    Envelope,
-    SendError,
-    Transport,
-    build_message,
-    transport_for,
-)
+from service.mail.sending import DispatchResult, Marks, send_batch
+from service.mail.transport import SendError, transport_for
+
+__all__ = ["DispatchResult", "claim", "dispatch", "release_claims", "worker_id"]
 
 log = logging.getLogger("fokus.mail")
 
 LEASE = timedelta(seconds=20)
-RENEW_EVERY_SECONDS = 5.0
 BACKOFF_BASE_SECONDS = 15.0
 BACKOFF_CAP = timedelta(minutes=5)
 GIVE_UP_AFTER = timedelta(days=3)
@@ -76,15 +73,6 @@ def backoff(attempts: int) -> timedelta:
     """15 s, 30 s, 1 min, 2 min, 4 min, then 5 min between attempts."""
     seconds = BACKOFF_BASE_SECONDS * 2 ** max(0, min(attempts - 1, 20))
     return min(timedelta(seconds=seconds), BACKOFF_CAP)
-
-
-@dataclass
-class DispatchResult:
-    claimed: int = 0
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
-    unreachable: bool = False  # the server could not be reached: the run stopped early
 
 
 def claim(
@@ -157,13 +145,14 @@ def renew(ctx: Context, ids: Sequence[int], *, worker: str | None = None) -> set
         return set(held)
 
 
-def mark_sent(ctx: Context, message_id: int) -> None:
-    """Records one accepted message, in its own transaction. Recorded even if the lease
-    ran out meanwhile: the server has it, so it must not be sent again."""
+def mark_sent_many(ctx: Context, message_ids: Sequence[int]) -> None:
+    """Records accepted messages, in one transaction and one UPDATE. Recorded even if
+    the lease ran out meanwhile: the server has them, so they must not go again."""
+    accepted = col(OutboxMessage.id).in_(list(message_ids))
     with ctx.db.write() as session:
         session.execute(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) != "sent")
+            .where(accepted, col(OutboxMessage.status) != "sent")
             .values(
                 status="sent",
                 sent_at=ctx.clock.now(),
@@ -172,6 +161,11 @@ def mark_sent(ctx: Context, message_id: int) -> None:
             )
             .execution_options(synchronize_session=False)
         )
+
+
+def mark_sent(ctx: Context, message_id: int) -> None:
+    """Records one accepted message (see mark_sent_many)."""
+    mark_sent_many(ctx, [message_id])
 
 
 def mark_failed_attempt(
@@ -234,107 +228,54 @@ def _release_quietly(ctx: Context, worker: str) -> None:
         log.warning("could not hand claimed mail back", exc_info=True)
 
 
-def _build(row: OutboxMessage, ctx: Context) -> Envelope:
-    """The email of `row`; anything that stops it from being built is permanent (the
-    same row builds the same way next time) and names what went wrong."""
-    try:
-        # a row queued as template and parameters is rendered here (mail/deferred.py)
-        return build_message(ready(row, ctx.settings.tz), ctx.settings)
-    except SendError:
-        raise
-    except Exception as exc:
-        log.exception("mail %s could not be built", row.message_id)
-        raise SendError(
-            f"the message could not be built: {type(exc).__name__}: {exc}"[:500], permanent=True
-        ) from None
-
-
-async def _send(transport: Transport, message: Envelope, row: OutboxMessage) -> None:
-    """Hands `message` to the transport. The transports classify what they know
-    (temporary: the network, 4xx; permanent: 5xx, an address the server cannot take);
-    anything else is a defect that the same message would hit again: permanent, with
-    the exception in `last_error` and the traceback in the log."""
-    try:
-        await transport.send(message)
-    except SendError:
-        raise
-    except Exception as exc:
-        log.exception("mail %s: unexpected error while sending", row.message_id)
-        raise SendError(
-            f"unexpected error while sending: {type(exc).__name__}: {exc}"[:500], permanent=True
-        ) from None
-
-
-async def _send_batch(
-    ctx: Context,
-    transport: Transport,
-    batch: list[OutboxMessage],
-    worker: str,
-    result: DispatchResult,
-) -> None:
-    result.claimed += len(batch)
-    held = {row.id for row in batch if row.id is not None}
-    last_renew = time.monotonic()
-    for index, row in enumerate(batch):
-        assert row.id is not None
-        if ctx.stopping.is_set():
-            break
-        if time.monotonic() - last_renew > RENEW_EVERY_SECONDS:
-            remaining = [r.id for r in batch[index:] if r.id is not None]
-            held = renew(ctx, remaining, worker=worker)
-            last_renew = time.monotonic()
-        if row.id not in held:
-            continue  # lease lost (or the message was erased) meanwhile: not ours to send
-        try:
-            message = _build(row, ctx)
-            MAIL_SEND_ATTEMPTS.inc()
-            await _send(transport, message, row)
-        except SendError as error:
-            if isinstance(error, ConnectError):
-                rest = [r.id for r in batch[index:] if r.id in held]
-                retrying, failed = mark_failed_attempt(ctx, rest, error, worker=worker)
-                result.retrying += retrying
-                result.failed += failed
-                log.warning("mail server unreachable, %d messages wait: %s", len(rest), error)
-                result.unreachable = True
-                return
-            retrying, failed = mark_failed_attempt(ctx, [row.id], error, worker=worker)
-            result.retrying += retrying
-            result.failed += failed
-            log.warning("mail %s not sent: %s", row.message_id, error)
-            continue
-        mark_sent(ctx, row.id)
-        MAIL_SENT.inc()
-        result.sent += 1
-
-
 async def _dispatch(
     ctx: Context, worker: str, batch_size: int, max_seconds: float | None
 ) -> DispatchResult:
     total = DispatchResult()
     started = time.monotonic()
-    # One SMTP connection, one message in flight: each message is marked sent right after
-    # the server accepted it, so a hard kill can repeat at most that one (issue 3). N
-    # connections would repeat up to N; one measured 306-338 mails/s (bench/mail.py).
+    # One SMTP connection, one message in flight (a kill repeats at most what was accepted
+    # but not yet recorded, issue 3); building, recording and claiming overlap with it.
     transport = transport_for(ctx.settings)
+    marks = Marks(lambda ids: mark_sent_many(ctx, ids))
+
+    def claiming() -> asyncio.Task[list[OutboxMessage]]:
+        return asyncio.create_task(asyncio.to_thread(claim, ctx, worker=worker, limit=batch_size))
+
+    next_batch: asyncio.Task[list[OutboxMessage]] | None = claiming()
+    completed = False
     try:
-        while not ctx.stopping.is_set() and not total.unreachable:
-            if max_seconds is not None and time.monotonic() - started > max_seconds:
-                break
-            batch = claim(ctx, worker=worker, limit=batch_size)
+        while next_batch is not None and not ctx.stopping.is_set() and not total.unreachable:
+            batch = await next_batch
+            next_batch = None
             if not batch:
                 break
-            completed = False
-            try:
-                await _send_batch(ctx, transport, batch, worker, total)
-                completed = True
-            finally:
-                if ctx.stopping.is_set() or not completed:
-                    # stopping, or the run failed (the database went away): the rest of
-                    # the batch goes back at once rather than after the lease
-                    _release_quietly(ctx, worker)
+            if max_seconds is None or time.monotonic() - started <= max_seconds:
+                next_batch = claiming()  # the next batch is claimed while this one goes out
+            await send_batch(
+                ctx,
+                transport,
+                batch,
+                marks,
+                total,
+                renew=lambda ids: renew(ctx, ids, worker=worker),
+                failed_attempt=lambda ids, error: mark_failed_attempt(
+                    ctx, ids, error, worker=worker
+                ),
+            )
+        completed = True
     finally:
-        await transport.close()
+        # everything accepted is recorded before any claim is handed back
+        try:
+            await marks.close()
+        finally:
+            if next_batch is not None:
+                with suppress(Exception):
+                    await next_batch  # a claim under way ends before the claims go back
+            if ctx.stopping.is_set() or not completed or total.unreachable:
+                # stopping, or the run failed (the database went away): the rest of
+                # the claims go back at once rather than after the lease
+                _release_quietly(ctx, worker)
+            await transport.close()
     return total
 
 

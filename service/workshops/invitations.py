@@ -24,37 +24,28 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
-from service.core import translations
 from service.core.context import Context
 from service.core.errors import Conflict, Invalid, NotFound
 from service.engagements import history
 from service.engagements.models import Engagement
-from service.mail.common import common_context
-from service.mail.ics import CalendarEntry, build_ics
-from service.mail.letters import owner_address
-from service.mail.outbox import address, enqueue
-from service.mail.render import render
-from service.mail.tokens import rsvp_url
 from service.participants.models import Participant
 from service.workshops import auto_reminders, capacity
+from service.workshops.mailing import (
+    Invitee,
+    calendar_template,
+    description,
+    personal_context,
+    queue_letters,
+    shared_context,
+)
 from service.workshops.models import Invitation, Workshop
 
 log = logging.getLogger("fokus.invitations")
-
-
-def when(starts_at: datetime, ends_at: datetime, language: str) -> tuple[str, str]:
-    """('Dienstag, 10. März 2026', '17:00–20:00 Uhr') in the given (local) times."""
-    day = translations.language(language).long_date(starts_at)
-    hours = f"{starts_at:%H:%M}–{ends_at:%H:%M}" + ("" if language == "en" else " Uhr")
-    if ends_at.date() != starts_at.date():
-        hours = f"{starts_at:%H:%M} – {ends_at:%d.%m.%Y %H:%M}"
-    return day, hours
 
 
 def _workshop(session: Session, workshop_id: int) -> Workshop:
@@ -71,6 +62,20 @@ def _engagement(session: Session, workshop: Workshop) -> Engagement:
     return engagement
 
 
+def _invitee(invitation: Invitation, participant: Participant) -> Invitee:
+    assert invitation.id is not None and participant.id is not None
+    return Invitee(
+        invitation_id=invitation.id,
+        nonce=invitation.nonce,
+        rsvp=invitation.rsvp,
+        participant_id=participant.id,
+        name=participant.name,
+        email=participant.email,
+        language=participant.language,
+        salutation=participant.salutation,
+    )
+
+
 def calendar_entry(
     ctx: Context,
     workshop: Workshop,
@@ -81,68 +86,13 @@ def calendar_entry(
     language: str,
 ) -> bytes:
     """The workshop's .ics for one invitee as it stands now (same UID and SEQUENCE as the
-    last mail they got): attached to each mail and offered on the RSVP page."""
-    tz = ctx.settings.tz
-    agenda = f"\n\n{workshop.agenda}" if workshop.agenda else ""
-    description = (
-        f"{workshop.title} – {engagement.municipality}{agenda}\n\nIhre Antwort: {link}"
-        if language == "de"
-        else f"{workshop.title} – {engagement.municipality}{agenda}\n\nYour answer: {link}"
+    last mail they got): offered on the RSVP page, the same bytes the mail carries."""
+    return calendar_template(ctx, workshop, engagement, method).for_invitee(
+        participant.name,
+        participant.email,
+        description(workshop, engagement, link, language),
+        None if method == "CANCEL" else link,
     )
-    ics = build_ics(
-        CalendarEntry(
-            uid=workshop.uid,
-            sequence=workshop.sequence,
-            title=f"{workshop.title} ({engagement.municipality})",
-            starts_at=workshop.starts_at,
-            ends_at=workshop.ends_at,
-            location=workshop.location,
-            organizer_name=ctx.settings.mail_from_name,
-            organizer_email=ctx.settings.mail_from,
-            attendee_name=participant.name,
-            attendee_email=participant.email,
-            description=description,
-            url=None if method == "CANCEL" else link,
-            stamp=ctx.clock.now(),
-        ),
-        tz,
-        method=method,
-    )
-    return ics
-
-
-def _queue(
-    session: Session,
-    ctx: Context,
-    *,
-    kind: str,
-    method: str,
-    workshop: Workshop,
-    engagement: Engagement,
-    invitation: Invitation,
-    participant: Participant,
-    dedupe_key: str,
-    reason: str | None = None,
-) -> bool:
-    language = participant.language or engagement.language
-    context = letter_context(ctx, workshop, engagement, invitation, participant)
-    link = context["rsvp_url"]
-    rendered = render(kind, language, {**context, "reason": reason})
-    ics = calendar_entry(ctx, workshop, engagement, participant, link, method, language)
-    queued = enqueue(
-        session,
-        ctx,
-        kind=kind,
-        to=address(participant.name, participant.email),
-        rendered=rendered,
-        engagement_id=engagement.id,
-        participant_id=participant.id,
-        dedupe_key=dedupe_key,
-        ics=ics,
-        ics_method=method,
-        reply_to=owner_address(engagement),
-    )
-    return queued
 
 
 def letter_context(
@@ -155,24 +105,10 @@ def letter_context(
     """What every letter about a workshop to one invitee says (invitation, update,
     cancellation, reminder, moved up from the waiting list), in the invitee's language:
     the salutation, the signer, the workshop's day, hours and place, and the RSVP link."""
-    assert invitation.id is not None
     language = participant.language or engagement.language
-    tz = ctx.settings.tz
-    starts, ends = workshop.starts_at.astimezone(tz), workshop.ends_at.astimezone(tz)
-    day, hours = when(starts, ends, language)
     return {
-        **common_context(ctx, language),
-        "recipient_name": participant.name,
-        "recipient_salutation": participant.salutation,
-        "signer": engagement.owner,
-        "municipality": engagement.municipality,
-        "agenda": workshop.agenda,
-        "title": workshop.title,
-        "day": day,
-        "hours": hours,
-        "location": workshop.location,
-        "rsvp_url": rsvp_url(ctx, invitation.id, invitation.nonce),
-        "rsvp": invitation.rsvp,
+        **shared_context(ctx, workshop, engagement, language),
+        **personal_context(ctx, _invitee(invitation, participant)),
     }
 
 
@@ -188,17 +124,11 @@ def notify_one(
 ) -> bool:
     """One mail about the workshop to one invitee, with the calendar entry as it stands
     (METHOD:REQUEST, same UID): the waiting list's "Sie sind nachgerückt"."""
-    return _queue(
-        session,
-        ctx,
-        kind=kind,
-        method="REQUEST",
-        workshop=workshop,
-        engagement=_engagement(session, workshop),
-        invitation=invitation,
-        participant=participant,
-        dedupe_key=dedupe_key,
-    )
+    engagement = _engagement(session, workshop)
+    invitee = _invitee(invitation, participant)
+    queued = queue_letters(session, ctx, workshop, engagement, [invitee], kind=kind,
+                           method="REQUEST", dedupe_key=lambda _i: dedupe_key)  # fmt: skip
+    return queued == 1
 
 
 def invite(
@@ -216,11 +146,15 @@ def invite(
     if workshop.ends_at <= ctx.clock.now():
         raise Conflict("workshop_over", workshop_en=workshop_id)
     engagement = _engagement(session, workshop)
-    query = select(Participant).where(col(Participant.engagement_id) == engagement.id)
+    # the columns a letter needs, not ORM objects: 10 000 of them cost more than the rest
+    query = select(
+        col(Participant.id), col(Participant.name), col(Participant.email),
+        col(Participant.language), col(Participant.salutation),
+    ).where(col(Participant.engagement_id) == engagement.id)  # fmt: skip
     if participant_ids is not None:
         wanted = sorted(set(participant_ids))
         query = query.where(col(Participant.id).in_(wanted))
-    participants = list(session.execute(query.order_by(col(Participant.id))).scalars())
+    participants = session.execute(query.order_by(col(Participant.id))).all()
     if participant_ids is not None:
         found = {p.id for p in participants}
         missing = [pid for pid in sorted(set(participant_ids)) if pid not in found]
@@ -234,31 +168,31 @@ def invite(
         ).scalars()
     )
     now = ctx.clock.now()
-    queued = 0
-    for participant in participants:
-        if participant.id in invited:
-            continue
-        assert participant.id is not None
-        invitation = Invitation(
-            workshop_id=workshop_id,
-            participant_id=participant.id,
-            nonce=secrets.token_urlsafe(12),
-            created_at=now,
-        )
-        session.add(invitation)
-        session.flush()
-        if _queue(
-            session,
-            ctx,
-            kind="invitation",
-            method="REQUEST",
-            workshop=workshop,
-            engagement=engagement,
-            invitation=invitation,
-            participant=participant,
-            dedupe_key=f"invitation:{workshop.id}:p{participant.id}",
-        ):
-            queued += 1
+    new = [p for p in participants if p.id not in invited]
+    # one multi-row INSERT for the invitations (their ids come back for the RSVP links),
+    # one for their mail (mailing.queue_letters): no flush and no render per invitee
+    nonces = {p.id: secrets.token_urlsafe(12) for p in new}
+    invitation_of: dict[int, int] = {}  # participant -> new invitation
+    if new:
+        made = session.connection().execute(
+            insert(Invitation).returning(col(Invitation.id), col(Invitation.participant_id)),
+            [
+                {"workshop_id": workshop_id, "participant_id": pid, "nonce": nonce,
+                 "rsvp": "pending", "created_at": now}
+                for pid, nonce in nonces.items()
+            ],
+        )  # fmt: skip
+        invitation_of = {pid: iid for iid, pid in made if iid is not None}
+    invitees = [
+        Invitee(invitation_id=invitation_of[p.id], nonce=nonces[p.id], rsvp="pending",
+                participant_id=p.id, name=p.name, email=p.email, language=p.language,
+                salutation=p.salutation)
+        for p in new
+    ]  # fmt: skip
+    queued = queue_letters(
+        session, ctx, workshop, engagement, invitees, kind="invitation", method="REQUEST",
+        dedupe_key=lambda i: f"invitation:{workshop.id}:p{i.participant_id}",
+    )  # fmt: skip
     if queued:
         details = {"name": workshop.title, "count": queued}
         history.record_change(session, workshop.engagement_id, "invitation", "invited", actor,
@@ -283,22 +217,11 @@ def _notify_all(
         .where(col(Invitation.workshop_id) == workshop.id)
         .order_by(col(Invitation.id))
     ).all()
-    queued = 0
-    for invitation, participant in rows:
-        if _queue(
-            session,
-            ctx,
-            kind=kind,
-            method=method,
-            workshop=workshop,
-            engagement=engagement,
-            invitation=invitation,
-            participant=participant,
-            dedupe_key=f"{kind}:{workshop.id}:s{workshop.sequence}:p{participant.id}",
-            reason=reason,
-        ):
-            queued += 1
-    return queued
+    invitees = [_invitee(invitation, participant) for invitation, participant in rows]
+    return queue_letters(
+        session, ctx, workshop, engagement, invitees, kind=kind, method=method, reason=reason,
+        dedupe_key=lambda i: f"{kind}:{workshop.id}:s{workshop.sequence}:p{i.participant_id}",
+    )  # fmt: skip
 
 
 def reschedule(

@@ -42,7 +42,8 @@ from service.mail import tokens
 from service.mail.letters import owner_address
 from service.participants.models import Participant
 from service.workshops import capacity
-from service.workshops.invitations import calendar_entry, when
+from service.workshops.invitations import calendar_entry
+from service.workshops.mailing import when
 from service.workshops.models import Invitation, Workshop
 
 router = APIRouter(tags=["rsvp"])

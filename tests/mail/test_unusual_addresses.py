@@ -161,7 +161,7 @@ def test_a_message_that_cannot_be_built_fails_alone(
             raise RuntimeError("a defect nobody foresaw")
         return build_message(row, settings)
 
-    monkeypatch.setattr("service.mail.dispatch.build_message", broken_for_one)
+    monkeypatch.setattr("service.mail.sending.build_message", broken_for_one)
 
     result = dispatcher.dispatch(ctx)
 
