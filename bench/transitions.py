@@ -13,7 +13,7 @@ every request is a real transition: version check, guards, state, history, outbo
 the ratios taken round by round.
 
     .venv/bin/python bench/transitions.py [--database sqlite|postgresql] [--seconds 10]
-        [--rounds 1]
+        [--rounds 1] [--workers N (PostgreSQL)] [--replicas N]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,17 +88,23 @@ def current_versions(http: httpx.Client, ids: list[int]) -> list[tuple[int, int]
 
 
 def transitions_load(
-    url: str, headers: dict[str, str], engagements: list[tuple[int, int]], seconds: float
+    url: str,
+    headers: dict[str, str],
+    engagements: list[tuple[int, int]],
+    seconds: float,
+    replicas: Sequence[str] = (),
 ) -> Load:
-    """Each client moves its own engagement back and forth with `expected_version`."""
+    """Each client moves its own engagement back and forth with `expected_version`;
+    with `replicas` (their URLs), client i sends to replica i modulo their number."""
     states = {eid: ("guiding_vision", version) for eid, version in engagements}
+    bases = list(replicas) or [""]  # "": the client's own base URL
 
     def request(http: httpx.Client, index: int) -> bool:
         eid = engagements[index][0]
         state, version = states[eid]
         trigger = "reopen_workshops" if state == "guiding_vision" else "draft_vision"
         response = http.post(
-            f"/api/v1/engagements/{eid}/transitions",
+            f"{bases[index % len(bases)]}/api/v1/engagements/{eid}/transitions",
             json={"trigger": trigger, "expected_version": version},
         )
         if response.status_code != 200:
@@ -182,10 +188,19 @@ class Measurement:
 
 
 def measure(
-    database: str, *, clients: int = 16, seconds: float = 10.0, rounds: int = 1
+    database: str,
+    *,
+    clients: int = 16,
+    seconds: float = 10.0,
+    rounds: int = 1,
+    workers: int = 1,
+    replicas: int = 1,
 ) -> Measurement:
     """`fokus serve` on a fresh database and the floor, both in their own processes;
-    `rounds` times the floor, then the transitions, with the same clients."""
+    `rounds` times the floor, then the transitions, with the same clients. `workers`:
+    `fokus serve --workers N` (PostgreSQL) and the floor in as many uvicorn workers;
+    `replicas`: that many `fokus serve` processes on the one database, the clients
+    spread over them (two replicas on one SQLite file)."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fokus-bench-")))
         if database == "postgresql":
@@ -220,33 +235,39 @@ def measure(
             .stdout.strip()
             .splitlines()[-1]
         )
-        port = free_port()
-        server_process = subprocess.Popen(
-            [FOKUS, "serve", "--no-scheduler", "--port", str(port)],
-            cwd=workdir,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        stack.callback(server_process.wait, 20)
-        stack.callback(server_process.terminate)
-        url = f"http://127.0.0.1:{port}"
-        if os.environ.get("FOKUS_BENCH_PROFILE"):  # py-spy flame graph of the transitions
-            print(f"server pid {server_process.pid}", flush=True)
+        urls = []
+        for _ in range(replicas):
+            port = free_port()
+            server_process = subprocess.Popen(
+                [FOKUS, "serve", "--no-scheduler", "--port", str(port), "--workers", str(workers)],
+                cwd=workdir,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            stack.callback(server_process.wait, 20)
+            stack.callback(server_process.terminate)
+            urls.append(f"http://127.0.0.1:{port}")
+            if os.environ.get("FOKUS_BENCH_PROFILE"):  # py-spy flame graph of the transitions
+                print(f"server pid {server_process.pid}", flush=True)
+        url = urls[0]
         headers = {"Authorization": f"Bearer {key}"}
-        wait_until_up(url, "/health")
-        floor_url = stack.enter_context(floor_server())
+        for each in urls:
+            wait_until_up(each, "/health")
+        floor_url = stack.enter_context(floor_server(workers))
+        spread = urls if replicas > 1 else []
 
         with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
             ids = [eid for eid, _ in prepare(http, clients)]
             # warm both paths, then measure each alone with the same clients and duration
             measure_floor(floor_url, clients=clients, seconds=1.0)
-            transitions_load(url, headers, current_versions(http, ids), 1.0)
+            transitions_load(url, headers, current_versions(http, ids), 1.0, spread)
             results = []
             for _ in range(rounds):
                 floor = measure_floor(floor_url, clients=clients, seconds=seconds)
                 engagements = current_versions(http, ids)
-                results.append(Round(floor, transitions_load(url, headers, engagements, seconds)))
+                moved = transitions_load(url, headers, engagements, seconds, spread)
+                results.append(Round(floor, moved))
     return Measurement(database, clients, seconds, results)
 
 
@@ -256,14 +277,26 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="fokus serve --workers N (PostgreSQL)"
+    )
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="fokus serve processes on the one database"
+    )
     args = parser.parse_args()
     try:
         measurement = measure(
-            args.database, clients=args.clients, seconds=args.seconds, rounds=args.rounds
+            args.database,
+            clients=args.clients,
+            seconds=args.seconds,
+            rounds=args.rounds,
+            workers=args.workers,
+            replicas=args.replicas,
         )
     except RuntimeError as error:
         sys.exit(str(error))
     print("\n".join(measurement.report()))
+    print(f"fokus serve: {args.replicas} process(es) x {args.workers} worker(s) each")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,12 @@ service/core/migrate.py for what each command may create."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import signal
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -68,33 +69,62 @@ def serve(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="do not run the sweeps in this process")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=32, help="worker processes (PostgreSQL only), each with its own sweeps"
+        ),
+    ] = 1,
 ) -> None:
-    """API, dashboard and (unless --no-scheduler) the sweeps, in one process."""
+    """API, dashboard and (unless --no-scheduler) the sweeps, in one process, or in
+    --workers N processes on PostgreSQL."""
     import uvicorn
 
-    from service.runtime import build_app
+    from service.runtime import WORKER_SCHEDULER, build_app
 
     ctx = _context(may_create=True)
-    app = build_app(ctx, scheduler=not no_scheduler)
+    if workers > 1 and ctx.db.is_sqlite:
+        # SQLite lets one writer in at a time: one process with its write queue batches
+        # the writes; more processes only queue on the file lock (docs/performance.md)
+        ctx.db.dispose()
+        raise _fail(
+            f"--workers {workers} needs PostgreSQL; on SQLite one process is the right "
+            "shape (one writer at a time): leave out --workers"
+        )
     log.info("database: %s", ctx.settings.database_label())
     log.info("mail: %s", ctx.settings.mail_label())
     log.info(
-        "fokus listening on http://%s:%d (sweeps %s)",
+        "fokus listening on http://%s:%d (sweeps %s%s)",
         host,
         port,
         "off" if no_scheduler else "on",
+        f", {workers} workers" if workers > 1 else "",
     )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": False,  # fokus.access writes one line per request, with its id
+        "log_config": None,  # keep our handler (JSON when not on a terminal)
+        "log_level": "info",
+        "timeout_graceful_shutdown": 20,
+    }
+    if workers > 1:
+        # each worker builds its own app and pool (service.runtime.worker_app); this
+        # process only watches them, so it lets go of its connections
+        ctx.db.dispose()
+        os.environ[WORKER_SCHEDULER] = "0" if no_scheduler else "1"
+        # a worker that has not started (imports, app, sweeps) or answered a ping in
+        # this many seconds is killed and replaced: uvicorn's 5 s is too short for a
+        # start on a busy machine (an older uvicorn has no such setting)
+        if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+            options["timeout_worker_healthcheck"] = 60
+        uvicorn.run("service.runtime:worker_app", factory=True, workers=workers, **options)
+        log.info("fokus stopped")
+        return
+    app = build_app(ctx, scheduler=not no_scheduler)
     # SIGTERM/SIGINT: uvicorn stops accepting, finishes open requests (up to 20 s), then
     # the lifespan's stop hook stops the sweeps and releases this process's claimed mail.
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        access_log=False,  # fokus.access writes one line per request, with its id
-        log_config=None,  # keep our handler (JSON when not on a terminal)
-        log_level="info",
-        timeout_graceful_shutdown=20,
-    )
+    uvicorn.run(app, **options)
     log.info("fokus stopped")
 
 

@@ -3,7 +3,8 @@
 SQLite: WAL, a busy timeout, and writes that start with BEGIN IMMEDIATE and queue on
 one in-process lock, so concurrent writers in a process wait in line instead of
 busy-spinning inside SQLite (docs/pitfalls.md: p99 1.7 s the naive way). Other processes
-on the same file are still serialised by SQLite's own lock.
+on the same file wait in line too, on a `flock` of `<file>.write-lock`
+(service/core/file_lock.py), not in SQLite's polling busy handler.
 PostgreSQL: one pooled engine; concurrency is handled by row versions and locks.
 
 Every engine is created with `hide_parameters=True`: SQLAlchemy's error text otherwise
@@ -26,6 +27,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from service.core import commit_hooks
+from service.core.file_lock import FileLock
 from service.core.write_queue import WriteQueue
 
 T = TypeVar("T")
@@ -68,6 +70,9 @@ class Database:
             )
             self.write_engine = self.engine
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        path = sqlite_file(self.url) if self.is_sqlite else None
+        # the processes on one SQLite file take turns on this (and threads on the above)
+        self._file_lock = FileLock(Path(f"{path}.write-lock")) if path is not None else None
         self._queue: WriteQueue | None = None
         self._queue_lock = threading.Lock()
 
@@ -105,9 +110,16 @@ class Database:
         """A write transaction that commits on success and rolls back on any error.
         After a successful commit, once the SQLite write lock is released, it runs the
         callbacks registered with `commit_hooks.after_commit` (a rollback drops them)."""
-        lock = self._write_lock
+        lock, file_lock = self._write_lock, self._file_lock
         if lock is not None:
             lock.acquire()
+        if file_lock is not None:
+            try:
+                file_lock.acquire()
+            except BaseException:
+                if lock is not None:
+                    lock.release()
+                raise
         try:
             with Session(self.write_engine, expire_on_commit=False) as session:
                 try:
@@ -118,6 +130,8 @@ class Database:
                     raise
                 callbacks = commit_hooks.take(session)
         finally:
+            if file_lock is not None:
+                file_lock.release()
             if lock is not None:
                 lock.release()
         if callbacks:
@@ -156,5 +170,7 @@ class Database:
             self._queue.close()
             self._queue = None
         self.engine.dispose()
+        if self._file_lock is not None:
+            self._file_lock.close()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
