@@ -18,7 +18,7 @@ from tests.support import ENGAGEMENT
 
 def _children(pid: int) -> list[int]:
     """The live child processes of `pid` (Linux /proc)."""
-    found = []
+    found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         text = (task / "children").read_text().split()
         found.extend(int(child) for child in text)
