@@ -183,3 +183,11 @@ class Api:
             **overrides,
         }
         return self.created(self.post(f"/api/v1/engagements/{eid}/measures", json=body))
+
+
+def mail_text(row: Any, tz: Any) -> str:
+    """The plain text of an outbox row as the dispatcher sends it: rendered from its
+    template and parameters where it was queued that way (service/mail/deferred.py)."""
+    from service.mail.deferred import ready
+
+    return ready(row, tz).body_text

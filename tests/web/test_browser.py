@@ -25,7 +25,7 @@ from sqlmodel import col
 
 from service.core.context import Context
 from service.mail.models import OutboxMessage
-from tests.support import Api, LiveServer
+from tests.support import Api, LiveServer, mail_text
 from tests.web.conftest import key_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
@@ -74,9 +74,10 @@ def live(app: FastAPI) -> Iterator[LiveServer]:
 def _rsvp_link(ctx: Context, live: LiveServer) -> str:
     """The personal link from the invitation email, as the stakeholder would click it."""
     with ctx.db.read() as session:
-        body = session.execute(
-            select(col(OutboxMessage.body_text)).where(col(OutboxMessage.kind) == "invitation")
+        row = session.execute(
+            select(OutboxMessage).where(col(OutboxMessage.kind) == "invitation")
         ).scalar_one()
+        body = mail_text(row, ctx.settings.tz)
     match = re.search(r"/rsvp/[A-Za-z0-9_.\-]+", body)
     assert match, body
     return live.url + match.group(0)

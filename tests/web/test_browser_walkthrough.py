@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from service.mail.models import OutboxMessage
+from tests.support import mail_text
 from tests.web.pages.site import Site, browser, serve, site
 
 pytestmark = [pytest.mark.browser]
@@ -104,9 +105,10 @@ class Officer:
 def _rsvp_path(site: Site) -> str:
     """The link in the invitation email, as the invitee clicks it."""
     with site.ctx.db.read() as session:
-        body = session.execute(
-            select(col(OutboxMessage.body_text)).where(col(OutboxMessage.kind) == "invitation")
+        row = session.execute(
+            select(OutboxMessage).where(col(OutboxMessage.kind) == "invitation")
         ).scalar_one()
+        body = mail_text(row, site.ctx.settings.tz)
     match = re.search(r"/rsvp/[A-Za-z0-9_.\-]+", body)
     assert match, body
     return match.group(0)

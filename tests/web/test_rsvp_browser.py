@@ -26,7 +26,7 @@ from service.core.migrate import upgrade
 from service.core.settings import Settings
 from service.mail.models import OutboxMessage
 from tests.conftest import START
-from tests.support import Api, LiveServer
+from tests.support import Api, LiveServer, mail_text
 from tests.web.pages.site import browser
 
 pytestmark = [pytest.mark.browser]
@@ -80,11 +80,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def _invitation(ctx: Context, email: str) -> tuple[str, bytes]:
     """The RSVP path and the .ics of the invitation mailed to `email`."""
     with ctx.db.read() as session:
-        text, ics = session.execute(
-            select(col(OutboxMessage.body_text), col(OutboxMessage.ics)).where(
+        row = session.execute(
+            select(OutboxMessage).where(
                 col(OutboxMessage.kind) == "invitation", col(OutboxMessage.to_addr).contains(email)
             )
-        ).one()
+        ).scalar_one()
+        text, ics = mail_text(row, ctx.settings.tz), row.ics
     match = re.search(r"/rsvp/[A-Za-z0-9_.\-]+", text)
     assert match and ics
     return match.group(0), bytes(ics)

@@ -15,7 +15,7 @@ from sqlmodel import col
 from service.core.clock import MovableClock
 from service.core.context import Context
 from service.mail.models import OutboxMessage
-from tests.support import Api
+from tests.support import Api, mail_text
 from tests.web.conftest import form, login
 
 
@@ -31,11 +31,10 @@ def _section(html: str, wid: int) -> str:
 def _mail(ctx: Context, kind: str) -> list[dict[str, str | None]]:
     """The engagement's mail of one kind, oldest first: address, text, calendar method."""
     with ctx.db.read() as session:
-        query = select(
-            col(OutboxMessage.to_addr), col(OutboxMessage.body_text), col(OutboxMessage.ics_method)
-        ).where(col(OutboxMessage.kind) == kind)
-        rows = session.execute(query.order_by(col(OutboxMessage.id))).all()
-    return [{"to": to, "text": text, "method": method} for to, text, method in rows]
+        query = select(OutboxMessage).where(col(OutboxMessage.kind) == kind)
+        rows = session.execute(query.order_by(col(OutboxMessage.id))).scalars().all()
+        tz = ctx.settings.tz
+        return [{"to": m.to_addr, "text": mail_text(m, tz), "method": m.ics_method} for m in rows]
 
 
 def _answer(staff: Api, ctx: Context, email: str, response: str) -> None:

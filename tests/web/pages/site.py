@@ -32,7 +32,7 @@ from service.core.migrate import upgrade
 from service.core.settings import Settings
 from service.mail.models import OutboxMessage
 from tests.conftest import START
-from tests.support import Api, LiveServer
+from tests.support import Api, LiveServer, mail_text
 from workflows.registry import default_registry
 
 CHROMIUM = os.environ.get("FOKUS_CHROMIUM", "/usr/bin/chromium")
@@ -354,11 +354,12 @@ KSM_1 = [
 def _rsvp_path(ctx: Context, email: str) -> str:
     """The personal link in the invitation mailed to `email`."""
     with ctx.db.read() as session:
-        body = session.execute(
-            select(col(OutboxMessage.body_text)).where(
+        row = session.execute(
+            select(OutboxMessage).where(
                 col(OutboxMessage.kind) == "invitation", col(OutboxMessage.to_addr).contains(email)
             )
         ).scalar_one()
+        body = mail_text(row, ctx.settings.tz)
     match = re.search(r"/rsvp/[A-Za-z0-9_.\-]+", body)
     assert match, body
     return match.group(0)
