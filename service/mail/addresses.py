@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from email.charset import Charset
 from email.headerregistry import Address
 from email.utils import getaddresses
+from functools import lru_cache
 
 import idna
 
@@ -98,8 +99,15 @@ def reply_to(value: str) -> Mailbox:
 
 
 def sender(settings: Settings) -> Mailbox:
-    local, _, domain = settings.mail_from.rpartition("@")
-    name = checked(settings.mail_from_name, "FOKUS_MAIL_FROM_NAME")
+    """The From of every message: parsed once per process (an unusable one raises each
+    time, exceptions are not cached)."""
+    return _sender(settings.mail_from, settings.mail_from_name)
+
+
+@lru_cache(maxsize=16)
+def _sender(mail_from: str, mail_from_name: str) -> Mailbox:
+    local, _, domain = mail_from.rpartition("@")
+    name = checked(mail_from_name, "FOKUS_MAIL_FROM_NAME")
     if not local:  # no "@": taken as it is, as before
-        return _mailbox(name, settings.mail_from, "", "sender (FOKUS_MAIL_FROM)")
+        return _mailbox(name, mail_from, "", "sender (FOKUS_MAIL_FROM)")
     return _mailbox(name, local, domain, "sender (FOKUS_MAIL_FROM)")
