@@ -126,7 +126,7 @@ MANY = (
 # what `enqueue_many` takes beside those (a row's own calendar entry, or its bodies)
 _OPTIONAL = ("ics", "ics_method", "body_text", "body_html")
 _SAME = ("status", "attempts", "next_attempt_at", "created_at")
-# SQLite binds at most 32 766 values per statement
+# rows per executemany: bounds the list of values held at once (10 000 invitations)
 _ROWS_PER_STATEMENT = 1000
 
 
