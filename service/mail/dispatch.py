@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlmodel import col
 
 from service.core.context import Context
@@ -145,21 +145,27 @@ def renew(ctx: Context, ids: Sequence[int], *, worker: str | None = None) -> set
         return set(held)
 
 
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.status != "sent")
+    .values(
+        status="sent",
+        sent_at=bindparam("now"),
+        attempts=_OUTBOX.c.attempts + 1,
+        claimed_until=None,  # claimed_by stays: it records which worker sent it
+    )
+)
+
+
 def mark_sent_many(ctx: Context, message_ids: Sequence[int]) -> None:
     """Records accepted messages, in one transaction and one UPDATE. Recorded even if
     the lease ran out meanwhile: the server has them, so they must not go again."""
-    accepted = col(OutboxMessage.id).in_(list(message_ids))
     with ctx.db.write() as session:
-        session.execute(
-            update(OutboxMessage)
-            .where(accepted, col(OutboxMessage.status) != "sent")
-            .values(
-                status="sent",
-                sent_at=ctx.clock.now(),
-                attempts=col(OutboxMessage.attempts) + 1,
-                claimed_until=None,  # claimed_by stays: it records which worker sent it
-            )
-            .execution_options(synchronize_session=False)
+        # Core, not the ORM's bulk UPDATE: this runs for every group of accepted mail
+        session.connection().execute(
+            _MARK_SENT,
+            {"ids": list(message_ids), "now": ctx.clock.now()},
         )
 
 

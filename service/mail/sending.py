@@ -9,12 +9,13 @@ Three things overlap, so that one SMTP connection runs at the speed of the serve
   messages are built before they are sent.
 - **Send** one message at a time over the connection, in claim order.
 - **Record** (`Marks`): what the server accepted is marked sent by one UPDATE for all
-  that were accepted since the last one, written in a worker thread while the next
-  messages go out (group commit). With a slow server each message is recorded alone
-  and at once, as before; with a fast one a few are recorded together. A hard kill
-  repeats at most the messages accepted while one such UPDATE was being written,
-  with the same Message-IDs (the kill test allows one: a batch is never marked at its
-  end only). Whatever the server refused is recorded at once, as before.
+  that were accepted within a few milliseconds of each other (`LINGER_SECONDS`) or while
+  the previous UPDATE was written, in a worker thread while the next messages go out
+  (group commit). With a slow server each message is still recorded alone, within
+  milliseconds; with a fast one a few go together. A hard kill repeats at most those
+  accepted but not yet recorded, with the same Message-IDs (the kill test allows one of
+  60 with a server taking 100 ms a message: a batch is never marked at its end only).
+  Whatever the server refused is recorded at once, as before.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from service.mail.transport import ConnectError, Envelope, SendError, Transport,
 log = logging.getLogger("fokus.mail")
 
 AHEAD = 8  # messages built before their turn
+LINGER_SECONDS = 0.005  # how long an accepted message waits for others to be recorded with
 RENEW_EVERY_SECONDS = 5.0
 
 
@@ -104,6 +106,9 @@ class Marks:
         while True:
             await self.wake.wait()
             self.wake.clear()
+            # what the next few milliseconds accept joins this UPDATE: a kill can repeat
+            # no more than that, and a fast server needs far fewer transactions
+            await asyncio.sleep(LINGER_SECONDS)
             while self.pending:
                 ids, self.pending = self.pending, []
                 try:
