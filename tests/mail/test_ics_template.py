@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from service.mail import deferred
+from service.mail import render as render_module
 from service.mail.ics import CalendarEntry, CalendarTemplate, build_ics
+from tests.mail.conftest import Send, parts, rsvp_path, setup_workshop
+from tests.support import Api, SmtpSink
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ENTRY = CalendarEntry(
@@ -71,3 +76,41 @@ def test_only_the_invitees_lines_differ() -> None:
 def test_a_template_with_a_url_wants_one() -> None:
     with pytest.raises(ValueError):
         CalendarTemplate(ENTRY, BERLIN).for_invitee("A", "a@example.org", "d", None)
+
+
+def test_invitees_get_the_same_entry_but_for_their_own_lines(
+    staff: Api, send: Send, smtp_sink: SmtpSink
+) -> None:
+    """Through the API: three invitations, their calendar entries the same bytes except
+    ATTENDEE, DESCRIPTION and URL, each of which names that invitee and their link; and
+    queueing them rendered no letter (the bodies are rendered when sent)."""
+    _eid, _pids, wid = setup_workshop(staff, people=3)
+    renders: list[str] = []
+    real_render = render_module.render
+
+    def counting(kind: str, language: str, context: dict[str, Any]) -> Any:
+        renders.append(kind)
+        return real_render(kind, language, context)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render_module, "render", counting)
+        patch.setattr(deferred, "render", counting)
+        staff.ok(staff.post(f"/api/v1/workshops/{wid}/invitations"), 202)
+        assert renders == []  # nothing rendered while queueing
+        send()
+    assert renders.count("invitation") == 3  # each rendered once, when sent
+    received = [m for m in smtp_sink.wait_for(3) if "Einladung" in str(m["Subject"])]
+    assert len(received) == 3
+    entries = {}
+    for message in received:
+        raw = parts(message)["attachment"].get_payload(decode=True)
+        lines = raw.replace(b"\r\n ", b"").split(b"\r\n")
+        own = {line.split(b":")[0].split(b";")[0]: line for line in lines}
+        to = str(message["To"])
+        link = rsvp_path(message)
+        assert own[b"ATTENDEE"].endswith(f"mailto:{message['To'].addresses[0].addr_spec}".encode())
+        assert link.encode() in own[b"DESCRIPTION"] and own[b"URL"].endswith(link.encode())
+        shared = [line for line in lines if not line.startswith((b"ATTENDEE", b"DESCRIPTION",
+                                                                 b"URL"))]  # fmt: skip
+        entries[to] = shared
+    assert len({tuple(shared) for shared in entries.values()}) == 1
