@@ -259,9 +259,16 @@ class SmtpTransport:
         assert self.client is not None
         options = ["SMTPUTF8"] if message.smtputf8 else []
         try:
-            await self.client.sendmail(
-                message.sender, [message.recipient], message.data, mail_options=options
-            )
+            # one deadline for the whole transaction instead of aiosmtplib's wait_for()
+            # around each of its four commands (a task and a timer each: issue 16)
+            async with asyncio.timeout(self.timeout):
+                await self.client.sendmail(
+                    message.sender,
+                    [message.recipient],
+                    message.data,
+                    mail_options=options,
+                    timeout=None,
+                )
         except aiosmtplib.SMTPNotSupported as exc:
             if message.smtputf8:  # refused before MAIL FROM: the connection is fine
                 raise message.smtputf8_refusal() from None
