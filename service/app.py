@@ -33,6 +33,8 @@ from service.observability.endpoint import install_metrics
 from service.observability.http import ObservabilityMiddleware
 from service.observability.transitions import install_transition_counter
 from service.participants.api import router as participants_router
+from service.portal.api import page_router as portal_page_router
+from service.portal.api import router as portal_router
 from service.processes.api import router as processes_router
 from service.public_pages.api import router as public_pages_router
 from service.records.api import FORM_OVERHEAD_BYTES, RECORDS_PATH
@@ -114,6 +116,8 @@ def create_app(
         calendar_feeds_router,
         calendar_feed_router,
         public_pages_router,
+        portal_router,
+        portal_page_router,
         web_router,
     ):
         app.include_router(router)
