@@ -175,3 +175,8 @@ def active_link(session: Session, ctx: Context, token: str) -> PortalLink | None
     if link is None or not is_active(link, ctx.clock.now()):
         return None
     return link
+
+
+def active(session: Session, engagement_id: int, now: datetime) -> list[PortalLinkPublic]:
+    """The links that open the page now, newest first (the engagement page lists them)."""
+    return [public(link, now) for link in list_for(session, engagement_id) if is_active(link, now)]

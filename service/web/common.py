@@ -43,6 +43,8 @@ MESSAGES = {
     "record",
     "consulting_day",
     "follow_up_created",  # service/web/follow_up_form.py
+    "portal_sent",  # service/web/portal_form.py (also portal_revoked)
+    "portal_revoked",
 }
 
 

@@ -37,6 +37,7 @@ from service.mail.outbox import messages_of
 from service.measures import service as measures
 from service.measures.schemas import MeasureStatus
 from service.participants import service as participants
+from service.portal import links as portal_links
 from service.records import service as records
 from service.web import history_view, i18n
 from service.web import session as websession
@@ -153,6 +154,7 @@ def engagement_context(
         "measures": measures.list_for(session, engagement_id),
         "records": records.list_for(session, engagement_id),
         "consulting": consulting.ledger(session, engagement_id),
+        "portal_links": portal_links.active(session, engagement_id, now),
         **programme_context(ctx, engagement, process, lang),
         "areas": i18n.AREAS[lang],
         "applicants": i18n.APPLICANTS[lang],

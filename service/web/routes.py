@@ -15,6 +15,7 @@ not repeat them.
 - stats.py: the statistics page, with server-rendered SVG charts
 - bulk.py: changes to the engagements ticked in the overview
 - new_engagement.py: the application form (`/engagements/new`)
+- portal_form.py: "Zugang für die Kommune senden" and revoking such a link
 - follow_up_form.py: "Klimaschutzmanagement anschließen" on a completed Fokusberatung
 - admin_keys.py: API keys for admins (`/admin/keys`)
 - common.py: rendering, the error page for domain errors, the POST checks
@@ -35,6 +36,7 @@ from service.web import (
     new_engagement,
     overview,
     participants_forms,
+    portal_form,
     programme_forms,
     stats,
     workshops_forms,
@@ -54,6 +56,7 @@ for page in (
     programme_forms,
     admin_keys,
     bulk,
+    portal_form,
     follow_up_form,  # the one form a final (completed) engagement takes
 ):
     router.include_router(page.router)
