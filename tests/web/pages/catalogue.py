@@ -222,6 +222,13 @@ PAGES: list[Visit] = [
         error=True,
     ),
     Visit("public progress page", lambda tab: tab.open(tab.site.public_page, "anonymous")),
+    # the municipality's view behind the mailed link, and a link that leads nowhere
+    Visit("portal page", lambda tab: tab.open(tab.site.portal_page, "anonymous")),
+    Visit(
+        "portal link unknown",
+        lambda tab: tab.open("/portal/prt_unbekannt", "anonymous"),
+        error=True,
+    ),
     Visit(
         "API key refused",
         lambda tab: tab.send("/admin/keys", {"name": "", "role": "kaiser"}, "/admin/keys", "admin"),

@@ -149,6 +149,7 @@ class Site:
     participant: int = 0  # its id
     key_ids: dict[str, int] = field(default_factory=dict)  # role → the id of its API key
     public_page: str = ""  # the path of the target's public progress page
+    portal_page: str = ""  # the path of a portal link of the target (the municipality's view)
     typed: set[str] = field(default_factory=set)  # everything seeded that a person typed
 
     @property
@@ -400,6 +401,8 @@ def seed(site: Site) -> None:
         )
         seeder.typed(vision)
         site.public_page = "/public/" + opened["public_url"].rsplit("/", 1)[1]
+        portal = seeder.post(f"/api/v1/engagements/{target}/portal-link", {})
+        site.portal_page = "/portal/" + portal["url"].rsplit("/", 1)[1]
     site.typed.update(PEOPLE.values())
 
 
