@@ -35,6 +35,7 @@ from service.observability.transitions import install_transition_counter
 from service.participants.api import router as participants_router
 from service.portal.api import page_router as portal_page_router
 from service.portal.api import router as portal_router
+from service.privacy.api import router as privacy_router
 from service.processes.api import router as processes_router
 from service.public_pages.api import router as public_pages_router
 from service.records.api import FORM_OVERHEAD_BYTES, RECORDS_PATH
@@ -111,6 +112,7 @@ def create_app(
         processes_router,
         rsvp_router,
         api_keys_router,
+        privacy_router,
         stats_router,
         bulk_router,
         calendar_feeds_router,
