@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from service.accounts.api import router as users_router
 from service.auth.api import router as api_keys_router
 from service.auth.gate import ApiKeyGate
 from service.bulk.api import router as bulk_router
@@ -113,6 +114,7 @@ def create_app(
         rsvp_router,
         api_keys_router,
         privacy_router,
+        users_router,
         stats_router,
         bulk_router,
         calendar_feeds_router,

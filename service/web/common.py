@@ -45,6 +45,8 @@ MESSAGES = {
     "follow_up_created",  # service/web/follow_up_form.py
     "portal_sent",  # service/web/portal_form.py (also portal_revoked)
     "portal_revoked",
+    "acc_pw_set",  # service/web/password_pages.py (also acc_pw_changed)
+    "acc_pw_changed",
 }
 
 

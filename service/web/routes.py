@@ -7,7 +7,8 @@ becomes a default or a message in the page with a 4xx status, never a 500. Every
 checks the session's CSRF token first; successful POSTs redirect (303) so a reload does
 not repeat them.
 
-- login.py: the login page, login and logout
+- login.py: the login page, login (email and password, or an API key) and logout
+- password_pages.py: setting a password through a one-time link, changing it
 - overview.py: the list of engagements
 - engagement.py: the engagement page and how its forms run
 - engagement_forms.py, participants_forms.py, workshops_forms.py, measures_forms.py:
@@ -36,6 +37,7 @@ from service.web import (
     new_engagement,
     overview,
     participants_forms,
+    password_pages,
     portal_form,
     programme_forms,
     stats,
@@ -58,5 +60,6 @@ for page in (
     bulk,
     portal_form,
     follow_up_form,  # the one form a final (completed) engagement takes
+    password_pages,  # /password/{token} and /account/password
 ):
     router.include_router(page.router)

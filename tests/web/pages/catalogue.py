@@ -63,7 +63,7 @@ class Tab:
             if role != "anonymous":
                 page.fill("#api_key", self.site.keys[role])
                 with page.expect_navigation():
-                    page.locator("form[action='/login'] button[type=submit]").click()
+                    page.locator("#key-login button[type=submit]").click()
             self._pages[role] = page
         self.last = self._pages[role]
         return self.last
