@@ -294,12 +294,13 @@ async def submit(
 def refuse_if_final(request: Request, eid: int) -> None:
     """A final engagement (completed, rejected, withdrawn) is a closed case file: every
     form that would change it is refused here, server-side (409), whatever the page
-    showed. (An unknown id passes: the action says 404.)"""
+    showed. An unknown id is the 404 here, before the form is read, as another firm's
+    is in `check_post` (so the two answer alike whatever the form holds)."""
     ctx = ctx_of(request)
     with ctx.db.read() as session:
         engagement = session.get(Engagement, eid)
         if engagement is None:
-            return
+            raise NotFound("engagement_not_found", engagement=eid)
         process = engagements.definition(ctx, engagement)
         if process.is_final(engagement.state):
             stage = process.stage(engagement.state)

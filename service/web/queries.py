@@ -34,14 +34,22 @@ def count(session: Session, filters: EngagementFilters, now: datetime, tz: ZoneI
     return int(session.execute(query).scalar_one())
 
 
-def owners(session: Session, limit: int = 200) -> list[str]:
+def owners(session: Session, tenant: str | None = None, limit: int = 200) -> list[str]:
     """The owners for the filter in natural order: "Referent 2" before "Referent 10",
-    "Ärzte" with the A's (the order key the owner column sorts by too)."""
+    "Ärzte" with the A's (the order key the owner column sorts by too). `tenant`: only
+    owners of that firm's engagements (another firm's staff names are not shown)."""
+    query = select(col(Engagement.owner_key), col(Engagement.owner)).where(
+        col(Engagement.owner).is_not(None)
+    )
+    if tenant is not None:
+        query = query.where(col(Engagement.firm) == tenant)
     rows = session.execute(
-        select(col(Engagement.owner_key), col(Engagement.owner))
-        .where(col(Engagement.owner).is_not(None))
-        .distinct()
-        .order_by(col(Engagement.owner_key), col(Engagement.owner))
-        .limit(limit)
+        query.distinct().order_by(col(Engagement.owner_key), col(Engagement.owner)).limit(limit)
     )
     return sorted((owner for _, owner in rows if owner), key=search.natural)
+
+
+def firms(session: Session) -> list[str]:
+    """Every firm that has an engagement, for the filter of those who see all firms."""
+    query = select(col(Engagement.firm)).where(col(Engagement.firm).is_not(None)).distinct()
+    return sorted(str(f) for f in session.execute(query).scalars())
