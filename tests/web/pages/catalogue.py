@@ -170,6 +170,77 @@ PAGES: list[Visit] = [
         lambda tab: tab.send("/login", {"api_key": "falscher-schluessel"}, "/login", "anonymous"),
         error=True,
     ),
+    *(  # accounts (service/web/login.py, service/web/password_pages.py)
+        Visit(
+            "login with a wrong password",
+            lambda tab: tab.send(
+                "/login",
+                {"email": "niemand@agentur.example", "password": "falsches Passwort"},
+                "/login",
+                "anonymous",
+            ),
+            error=True,
+        ),
+        Visit(
+            "login of a locked account",
+            lambda tab: tab.send(
+                "/login",
+                {"email": "gerd.gesperrt@agentur.example", "password": "falsches Passwort"},
+                "/login",
+                "anonymous",
+            ),
+            error=True,
+        ),
+        Visit("password set", lambda tab: tab.open("/login?msg=acc_pw_set", "anonymous")),
+        Visit(
+            "set a password",
+            lambda tab: tab.open(tab.site.password_links["valid"], "anonymous"),
+        ),
+        Visit(
+            "set a password, too short",
+            lambda tab: tab.send(
+                tab.site.password_links["valid"],
+                {"password": "zu kurz", "confirm": "zu kurz"},
+                tab.site.password_links["valid"],
+                "anonymous",
+            ),
+            error=True,
+        ),
+        Visit(
+            "password link used",
+            lambda tab: tab.open(tab.site.password_links["used"], "anonymous"),
+            error=True,
+        ),
+        Visit(
+            "password link unknown",
+            lambda tab: tab.open("/password/unbekannt", "anonymous"),
+            error=True,
+        ),
+        Visit("change password", lambda tab: tab.open("/account/password", "account")),
+        Visit(
+            "change password refused",
+            lambda tab: tab.send(
+                "/account/password",
+                {
+                    "current": "nicht das Passwort",
+                    "password": "Ein neues langes Passwort",
+                    "confirm": "Ein neues langes Passwort",
+                },
+                "/account/password",
+                "account",
+            ),
+            error=True,
+        ),
+        Visit(
+            "password changed",
+            lambda tab: tab.open("/account/password?msg=acc_pw_changed", "account"),
+        ),
+        Visit(
+            "change password without an account",
+            lambda tab: tab.open("/account/password"),
+            error=True,
+        ),
+    ),
     Visit("overview", lambda tab: tab.open("/")),
     Visit("overview overdue", lambda tab: tab.open("/?overdue=1")),
     Visit("overview stage", lambda tab: tab.open("/?process=fokusberatung&stage=workshops")),

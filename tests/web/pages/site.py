@@ -150,6 +150,8 @@ class Site:
     key_ids: dict[str, int] = field(default_factory=dict)  # role → the id of its API key
     public_page: str = ""  # the path of the target's public progress page
     portal_page: str = ""  # the path of a portal link of the target (the municipality's view)
+    # "valid" / "used" → the path of a one-time link to set a password (tests/accounts)
+    password_links: dict[str, str] = field(default_factory=dict)
     typed: set[str] = field(default_factory=set)  # everything seeded that a person typed
 
     @property
@@ -404,6 +406,57 @@ def seed(site: Site) -> None:
         portal = seeder.post(f"/api/v1/engagements/{target}/portal-link", {})
         site.portal_page = "/portal/" + portal["url"].rsplit("/", 1)[1]
     site.typed.update(PEOPLE.values())
+    _lock(site)
+
+
+# accounts: one whose key is the "account" role's (it has a password to change), one that
+# has not set its password yet, one locked after too many failed logins
+ACCOUNTS = {
+    "account": ("Jana Konto", "jana.konto@agentur.example"),
+    "new": ("Nina Neu", "nina.neu@agentur.example"),
+    "locked": ("Gerd Gesperrt", "gerd.gesperrt@agentur.example"),
+}
+ACCOUNT_PASSWORD = "Klimaschutz ist Teamarbeit"
+
+
+def _accounts(ctx: Context, keys: dict[str, str]) -> dict[str, str]:
+    """The accounts of ACCOUNTS, the "account" role's key, and the paths of a valid and
+    a used link to set a password."""
+    from service.accounts import signin, users
+    from service.accounts.schemas import UserCreate
+
+    links = {}
+    for role, (name, email) in ACCOUNTS.items():
+        with ctx.db.write() as session:
+            user, token = users.create(
+                session, ctx.clock, UserCreate(email=email, name=name, role=Role.staff)
+            )
+            user_id = user.id
+            if role == "account":
+                _row, keys[role] = create_key(
+                    session, ctx.clock, name=name, role=Role.staff, user_id=user_id
+                )
+        if role == "new":
+            links["valid"] = f"/password/{token}"
+        else:
+            signin.set_with_token(ctx, token, ACCOUNT_PASSWORD, ACCOUNT_PASSWORD)
+            links.setdefault("used", f"/password/{token}")
+    return links
+
+
+def _lock(site: Site) -> None:
+    """Locks the "locked" account for the next hour of the site's clock (as five failed
+    logins would)."""
+    from sqlalchemy import update
+
+    from service.accounts.models import User
+
+    with site.ctx.db.write() as session:
+        session.execute(
+            update(User)
+            .where(col(User.email) == ACCOUNTS["locked"][1])
+            .values(failed_logins=5, locked_until=site.clock.now() + timedelta(hours=1))
+        )
 
 
 @contextmanager
@@ -426,9 +479,13 @@ def serve(folder: Path) -> Iterator[Site]:
             row, keys[role] = create_key(session, clock, name=name, role=Role(role))
             session.flush()
             ids[role] = int(row.id or 0)
+    links = _accounts(ctx, keys)
     server = LiveServer(create_app(ctx)).start()
     try:
-        yield Site(url=server.url, ctx=ctx, clock=clock, keys=keys, key_ids=ids)
+        site = Site(url=server.url, ctx=ctx, clock=clock, keys=keys, key_ids=ids)
+        site.password_links = links
+        site.typed.update(value for person in ACCOUNTS.values() for value in person)
+        yield site
     finally:
         server.stop()
         ctx.db.dispose()
