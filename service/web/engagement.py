@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
+from service.auth import tenancy
 from service.consulting import service as consulting
 from service.core.context import Context
 from service.core.errors import Conflict, DomainError, NotFound
@@ -66,15 +67,19 @@ Action = Callable[[Context, int, str, dict[str, str]], Awaitable[str]]
 Change = Callable[[Session, Context, int, str, dict[str, str]], str]
 
 
-def _related(session: Session, engagement: Engagement) -> dict[str, Any]:
+def _related(session: Session, engagement: Engagement, tenant: str | None) -> dict[str, Any]:
     """The engagement this one follows up and those that follow it up (a Fokusberatung
     and its Klimaschutzmanagement), as links both ways; a started follow-up also means the
-    page offers no second one."""
+    page offers no second one. One an admin moved to another firm is not named to the
+    staff of this one (`tenant`)."""
     query = select(Engagement).where(col(Engagement.predecessor_id) == engagement.id)
     successors = list(session.execute(query.order_by(col(Engagement.id))).scalars())
     before = (
         session.get(Engagement, engagement.predecessor_id) if engagement.predecessor_id else None
     )
+    if tenant is not None:
+        successors = [s for s in successors if s.firm == tenant]
+        before = before if before is not None and before.firm == tenant else None
     return {"predecessor": before, "successors": successors}
 
 
@@ -145,7 +150,7 @@ def engagement_context(
         ),
         "allowed": allowed,
         "refused": refused,
-        **_related(session, engagement),
+        **_related(session, engagement, tenancy.scope(websession.load(request).principal)),
         **history_view.context(
             session, ctx, engagement_id, lang, request.query_params.get("history") == "all"
         ),
