@@ -4,10 +4,11 @@ every table that still mentions their address or name.
 Each feature's own erasure (participants, invitations, history) runs first and decides
 what a record means without the person; `everywhere` is the net under it: it walks every
 table SQLModel knows (so a column added later is covered without a change here) and
-replaces each mention in its text columns. A unique column (`dedupe_key`) gets a unique
-stand-in instead, so two rows can never collide. Binary columns (an attached file, a
-sent calendar entry) are not read: mail rows lose their calendar entry with the address;
-docs/privacy.md says what an admin must check by hand.
+replaces each mention in its text columns, except the columns that say whom a record is
+about (`IDENTITY`), which the erasure decides by the address. A unique column
+(`dedupe_key`) gets a unique stand-in instead, so two rows can never collide. Binary
+columns (an attached file, a sent calendar entry) are not read: mail rows lose their
+calendar entry with the address; docs/privacy.md says what an admin must check by hand.
 """
 
 from __future__ import annotations
@@ -24,6 +25,20 @@ from service.privacy.people import Person
 
 # derived from other columns: rewritten by the caller from what they are made of
 DERIVED = frozenset({"engagements.search_text", "engagements.owner_key"})
+# who a record is about: the erasure decides these by the address (a namesake's own
+# record, or mail to a namesake, must not lose its name)
+IDENTITY = frozenset(
+    {
+        "participants.name",
+        "participants.email",
+        "engagements.contact_name",
+        "engagements.contact_email",
+        "users.name",
+        "users.email",
+        "portal_links.email",
+        "outbox_messages.to_addr",
+    }
+)
 # mail that was not sent yet: it never will be once its recipient is erased
 UNSENT = ("queued", "failed")
 
@@ -80,7 +95,7 @@ def _text_columns(table: sa.Table) -> list[sa.Column[str]]:
         for column in table.columns
         if is_text(column)
         and not column.primary_key
-        and f"{table.name}.{column.name}" not in DERIVED
+        and f"{table.name}.{column.name}" not in DERIVED | IDENTITY
     ]
 
 

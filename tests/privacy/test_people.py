@@ -209,3 +209,18 @@ def test_erasure_of_an_unknown_address_changes_nothing(
     before = traces(ctx, EMAIL)
     assert admin.ok(admin.delete("/api/v1/people", params={"email": email})) == {"erased": 0}
     assert traces(ctx, EMAIL) == before
+
+
+def test_a_namesake_keeps_her_record(ctx: Context, staff: Api, admin: Api) -> None:
+    """Another Petra Klein (another address) is another person: her participant record
+    and the mail to her keep her name; only free text cannot tell the two apart."""
+    _her_everywhere(ctx, staff)
+    third = staff.engagement(municipality="Gemeinde Westerfeld")["id"]
+    staff.participant(third, name=NAME, email="p.klein@westerfeld.example")
+    admin.ok(admin.delete("/api/v1/people", params={"email": EMAIL}))
+    kept = staff.ok(staff.get(f"/api/v1/engagements/{third}/participants"))
+    assert [(p["name"], p["email"]) for p in kept] == [(NAME, "p.klein@westerfeld.example")]
+    exported = admin.ok(
+        admin.get("/api/v1/people/export", params={"email": "p.klein@westerfeld.example"})
+    )
+    assert exported["names"] == [NAME]
