@@ -5,10 +5,12 @@ cancels the mail queued to it, and nothing reaches the SMTP server afterwards.""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from service.accounts.models import PasswordToken, User
@@ -22,6 +24,7 @@ from service.mail.models import OutboxMessage
 from service.portal.models import PortalLink
 from tests.privacy.conftest import traces
 from tests.support import Api, SmtpSink
+from tests.web.conftest import login
 
 EMAIL = "petra.klein@example.org"
 NAME = "Petra Klein"
@@ -224,3 +227,16 @@ def test_a_namesake_keeps_her_record(ctx: Context, staff: Api, admin: Api) -> No
         admin.get("/api/v1/people/export", params={"email": "p.klein@westerfeld.example"})
     )
     assert exported["names"] == [NAME]
+
+
+def test_the_dashboard_shows_her_mail_as_stopped(
+    ctx: Context, staff: Api, admin: Api, client: TestClient
+) -> None:
+    first, _second = _her_everywhere(ctx, staff)
+    admin.ok(admin.delete("/api/v1/people", params={"email": EMAIL}))
+    login(client, staff)
+    for lang, word in (("de", "gestoppt (Person gelöscht)"), ("en", "stopped (person erased)")):
+        page = client.get(f"/engagements/{first}?lang={lang}")
+        assert page.status_code == 200
+        assert word in page.text and NAME not in page.text
+        assert re.search(rf"(?<![\w.+-]){re.escape(EMAIL)}", page.text) is None
