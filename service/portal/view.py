@@ -11,17 +11,13 @@ municipality's administration.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from service.core import translations
 from service.core.context import Context
 from service.engagements import presenters
 from service.engagements import service as engagements
-from service.engagements.models import Engagement
 from service.measures import service as measures
-from service.measures.models import Measure
-from service.participants.models import Participant
 from service.portal.models import PortalLink
 from service.portal.schemas import (
     MilestoneStatus,
@@ -30,21 +26,9 @@ from service.portal.schemas import (
     PortalView,
     PortalWorkshop,
 )
-from service.public_pages.service import scrub
+from service.public_pages.service import people, scrub
 from service.workshops import service as workshops
 from service.workshops.invitations import when
-
-
-def _people(session: Session, engagement: Engagement, rows: list[Measure]) -> list[str]:
-    """Every name and address of a person the engagement knows, longest first."""
-    participants = select(col(Participant.name), col(Participant.email)).where(
-        col(Participant.engagement_id) == engagement.id
-    )
-    known = [engagement.contact_name, engagement.contact_email, engagement.owner or ""]
-    known += [m.responsible or "" for m in rows]
-    for name, email in session.execute(participants).all():
-        known += [name, email]
-    return sorted({k.strip() for k in known if len(k.strip()) >= 3}, key=len, reverse=True)
 
 
 def _milestone_status(done: bool, overdue: bool) -> MilestoneStatus:
@@ -59,7 +43,7 @@ def view(session: Session, ctx: Context, link: PortalLink, lang: str) -> PortalV
     tz = ctx.settings.tz
     now = ctx.clock.now()
     rows = measures.list_for(session, link.engagement_id)
-    people = _people(session, engagement, rows)
+    known = people(session, engagement, rows)
     seen = presenters.dates(engagement, process, now, tz)
     final = process.is_final(engagement.state)
     shops = []
@@ -68,11 +52,11 @@ def view(session: Session, ctx: Context, link: PortalLink, lang: str) -> PortalV
         day, hours = when(starts, ends, lang)
         shops.append(
             PortalWorkshop(
-                title=scrub(workshop.title, people),
+                title=scrub(workshop.title, known),
                 day=day,
                 hours=hours,
                 starts_at=starts,
-                location=scrub(workshop.location, people),
+                location=scrub(workshop.location, known),
                 cancelled=workshop.cancelled_at is not None,
                 over=workshop.ends_at <= now,
             )
@@ -92,7 +76,7 @@ def view(session: Session, ctx: Context, link: PortalLink, lang: str) -> PortalV
         workshops=shops,
         measures=[
             PortalMeasure(
-                title=scrub(m.title, people),
+                title=scrub(m.title, known),
                 action_area_label=words.action_areas.get(m.action_area, m.action_area),
                 status=m.status,
                 status_label=words.words.get(f"status_{m.status}", m.status),

@@ -11,7 +11,7 @@ import pytest
 from service.core.context import Context
 from service.mail.dispatch import DispatchResult, dispatch
 from tests.mail.conftest import parts
-from tests.support import SmtpSink
+from tests.support import SmtpSink, wait_until
 
 Send = Callable[[], DispatchResult]
 
@@ -43,3 +43,15 @@ def portal_path(message: EmailMessage) -> str:
     assert match, found["text"]
     assert match.group(0) in found["html"]
     return match.group(1)
+
+
+def portal_letters(sink: SmtpSink, count: int) -> list[EmailMessage]:
+    """Waits until `count` letters with a portal link have arrived (the sink may also hold
+    other mail, e.g. a stage notice) and returns them in the order they came."""
+
+    def letters() -> list[EmailMessage]:
+        with sink.lock:
+            return [m for m in sink.messages if "/portal/prt_" in parts(m)["text"]]
+
+    wait_until(lambda: len(letters()) >= count)
+    return letters()

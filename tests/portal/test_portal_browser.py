@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.portal.conftest import Send, portal_path
+from tests.portal.conftest import Send, portal_letters, portal_path
 from tests.support import Api, LiveServer, SmtpSink
 from tests.web.test_browser import browser, live
 
@@ -31,7 +31,7 @@ def test_the_contact_person_opens_the_mailed_link(
     sender = threading.Thread(target=send)
     sender.start()
     sender.join(timeout=30)
-    path = portal_path(smtp_sink.wait_for(1)[0])
+    path = portal_path(portal_letters(smtp_sink, 1)[0])
 
     page = browser.new_page(viewport={"width": 1100, "height": 900}, locale="de-DE")
     page.goto(live.url + path)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.portal.conftest import Send, portal_path
+from tests.portal.conftest import Send, portal_letters, portal_path
 from tests.support import Api, SmtpSink
 from tests.web.conftest import csrf_of, form, login
 
@@ -28,7 +28,7 @@ def test_staff_send_the_link_from_the_page_and_revoke_it(
     assert sent.status_code == 303
     assert sent.headers["location"] == f"/engagements/{eid}?msg=portal_sent#portal"
     send()
-    path = portal_path(smtp_sink.wait_for(1)[0])
+    path = portal_path(portal_letters(smtp_sink, 1)[0])
     assert client.get(path).status_code == 200
 
     shown = client.get(sent.headers["location"]).text

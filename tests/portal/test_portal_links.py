@@ -5,7 +5,7 @@ by the service's clock, revocable; unknown, expired and revoked links are the sa
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +16,8 @@ from service.core.clock import MovableClock
 from service.core.context import Context
 from service.portal.models import PortalLink
 from tests.mail.conftest import parts
-from tests.portal.conftest import Send, portal_path
+from tests.portal.conftest import Send, portal_letters, portal_path
+from tests.records.programme import grant, v2_engagement
 from tests.support import Api, SmtpSink
 
 PEOPLE = ("Anna Schmidt", "anna.schmidt@example.org", "Petra Klein", "petra.", "Jonas Berger")
@@ -37,7 +38,7 @@ def _mailed(staff: Api, send: Send, sink: SmtpSink, eid: int, count: int = 1) ->
     created = staff.created(staff.post(f"/api/v1/engagements/{eid}/portal-link"))
     assert set(created) == {"id", "expires_at", "url"}
     send()
-    message = sink.wait_for(count)[count - 1]
+    message = portal_letters(sink, count)[count - 1]
     assert message["To"].addresses[0].addr_spec == "anna.schmidt@example.org"
     path = portal_path(message)
     assert created["url"] == "http://fokus.example" + path
@@ -49,7 +50,7 @@ def test_the_contact_person_gets_a_link_to_a_read_only_page_in_german(
 ) -> None:
     eid = _engagement(staff)
     path = _mailed(staff, send, smtp_sink, eid)
-    message = smtp_sink.messages[0]
+    message = portal_letters(smtp_sink, 1)[0]
     text = parts(message)["text"]
     assert message["Subject"] == "Markt Grünau: Ihr Zugang zum Stand der Fokusberatung"
     assert text.startswith("Guten Tag Anna Schmidt,")
@@ -103,7 +104,7 @@ def test_an_english_engagement_gets_an_english_letter(
 ) -> None:
     eid = _engagement(staff, language="en")
     _mailed(staff, send, smtp_sink, eid)
-    text = parts(smtp_sink.messages[0])["text"]
+    text = parts(portal_letters(smtp_sink, 1)[0])["text"]
     assert text.startswith("Dear Anna Schmidt,")
     assert "valid until 1 April 2026" in text
 
@@ -190,3 +191,23 @@ def test_no_token_says_which_links_exist_and_none_is_a_500(client: TestClient, t
     assert "Zugang nicht gefunden" in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
     assert client.get(f"/portal/{token}.json").status_code == 404
+
+
+def test_milestones_show_their_status_and_due_date(
+    staff: Api, client: TestClient, send: Send, smtp_sink: SmtpSink
+) -> None:
+    eid = v2_engagement(staff, municipality="Markt Grünau")["id"]
+    grant(staff, eid)
+    staff.ok(staff.fire(eid, "approve"))  # the funding period starts: milestones are dated
+    path = _mailed(staff, send, smtp_sink, eid)
+    expected = staff.ok(staff.get(f"/api/v1/engagements/{eid}/milestones"))
+    body = client.get(path + ".json").json()
+    assert [m["name"] for m in body["milestones"]] == [m["name"] for m in expected]
+    assert {m["status"] for m in body["milestones"]} == {"open"}
+    page = client.get(path).text
+    for milestone in expected:
+        assert milestone["label_de"] in page
+        if milestone["due_at"]:
+            assert datetime.fromisoformat(milestone["due_at"]).strftime("%d.%m.%Y") in page
+    english = client.get(path, params={"lang": "en"}).text
+    assert expected[0]["label_en"] in english and ">open<" in english
