@@ -19,6 +19,7 @@ not repeat them.
 - portal_form.py: "Zugang für die Kommune senden" and revoking such a link
 - follow_up_form.py: "Klimaschutzmanagement anschließen" on a completed Fokusberatung
 - admin_keys.py: API keys for admins (`/admin/keys`)
+- admin_users.py: personal accounts for admins (`/admin/users`)
 - common.py: rendering, the error page for domain errors, the POST checks
 """
 
@@ -28,6 +29,7 @@ from fastapi import APIRouter
 
 from service.web import (
     admin_keys,
+    admin_users,
     bulk,
     engagement,
     engagement_forms,
@@ -57,6 +59,7 @@ for page in (
     stats,
     programme_forms,
     admin_keys,
+    admin_users,
     bulk,
     portal_form,
     follow_up_form,  # the one form a final (completed) engagement takes

@@ -306,6 +306,22 @@ PAGES: list[Visit] = [
         error=True,
     ),
     Visit("API keys as staff", lambda tab: tab.open("/admin/keys"), error=True),
+    Visit("accounts", lambda tab: tab.open("/admin/users", "admin")),
+    Visit(
+        "new account refused",
+        lambda tab: tab.send(
+            "/admin/users",
+            {"email": "jan@klima", "name": "", "role": "kaiser", "firm": ""},
+            "/admin/users",
+            "admin",
+        ),
+        error=True,
+    ),
+    Visit(
+        "disabling an account, confirmation",
+        lambda tab: tab.open(f"/admin/users/{tab.site.account_ids['new']}/disable", "admin"),
+    ),
+    Visit("accounts as staff", lambda tab: tab.open("/admin/users"), error=True),
     # refused forms on an engagement in implementation
     Visit(
         "step refused by its guards",

@@ -152,6 +152,7 @@ class Site:
     portal_page: str = ""  # the path of a portal link of the target (the municipality's view)
     # "valid" / "used" → the path of a one-time link to set a password (tests/accounts)
     password_links: dict[str, str] = field(default_factory=dict)
+    account_ids: dict[str, int] = field(default_factory=dict)  # ACCOUNTS' key → the user id
     typed: set[str] = field(default_factory=set)  # everything seeded that a person typed
 
     @property
@@ -419,19 +420,19 @@ ACCOUNTS = {
 ACCOUNT_PASSWORD = "Klimaschutz ist Teamarbeit"
 
 
-def _accounts(ctx: Context, keys: dict[str, str]) -> dict[str, str]:
-    """The accounts of ACCOUNTS, the "account" role's key, and the paths of a valid and
-    a used link to set a password."""
+def _accounts(ctx: Context, keys: dict[str, str]) -> tuple[dict[str, str], dict[str, int]]:
+    """The accounts of ACCOUNTS, the "account" role's key, the paths of a valid and a
+    used link to set a password, and the accounts' ids."""
     from service.accounts import signin, users
     from service.accounts.schemas import UserCreate
 
-    links = {}
+    links, ids = {}, {}
     for role, (name, email) in ACCOUNTS.items():
         with ctx.db.write() as session:
             user, token = users.create(
                 session, ctx.clock, UserCreate(email=email, name=name, role=Role.staff)
             )
-            user_id = user.id
+            user_id = ids[role] = int(user.id or 0)
             if role == "account":
                 _row, keys[role] = create_key(
                     session, ctx.clock, name=name, role=Role.staff, user_id=user_id
@@ -441,7 +442,7 @@ def _accounts(ctx: Context, keys: dict[str, str]) -> dict[str, str]:
         else:
             signin.set_with_token(ctx, token, ACCOUNT_PASSWORD, ACCOUNT_PASSWORD)
             links.setdefault("used", f"/password/{token}")
-    return links
+    return links, ids
 
 
 def _lock(site: Site) -> None:
@@ -479,11 +480,11 @@ def serve(folder: Path) -> Iterator[Site]:
             row, keys[role] = create_key(session, clock, name=name, role=Role(role))
             session.flush()
             ids[role] = int(row.id or 0)
-    links = _accounts(ctx, keys)
+    links, account_ids = _accounts(ctx, keys)
     server = LiveServer(create_app(ctx)).start()
     try:
         site = Site(url=server.url, ctx=ctx, clock=clock, keys=keys, key_ids=ids)
-        site.password_links = links
+        site.password_links, site.account_ids = links, account_ids
         site.typed.update(value for person in ACCOUNTS.values() for value in person)
         yield site
     finally:
