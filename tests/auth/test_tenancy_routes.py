@@ -137,6 +137,8 @@ COVERAGE: dict[tuple[str, str], Case] = {
     ("GET", "/engagements/{engagement_id}/records/{record_id}/file"): Case(),
     ("GET", "/admin/keys/{key_id}/revoke"): Case(unscoped=ADMIN_KEYS),
     ("POST", "/admin/keys/{key_id}/revoke"): Case(unscoped=ADMIN_KEYS),
+    ("GET", "/admin/users/{user_id}/disable"): Case(unscoped="accounts: admin only"),
+    ("POST", "/admin/users/{user_id}/disable"): Case(unscoped="accounts: admin only"),
     **{
         ("POST", "/engagements/{engagement_id}" + tail): Case(form=form)
         for tail, form in {
