@@ -212,3 +212,22 @@ def test_verify_refuses_a_missing_or_broken_hash() -> None:
     assert not passwords.verify(None, "")
     assert not passwords.verify("kein-hash", PASSWORD)
     assert passwords.verify(passwords.hash_password(PASSWORD), PASSWORD)
+
+
+def test_an_unknown_address_costs_one_argon2_check_like_an_account(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same work for an address with and without an account: one Argon2 check each
+    (against the dummy hash for the unknown one), so the time tells nothing."""
+    account(ctx)
+    checked: list[str | None] = []
+    real = passwords.verify
+
+    def counting(password_hash: str | None, password: str) -> bool:
+        checked.append(password_hash)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(passwords, "verify", counting)
+    assert signin.login(ctx, "niemand@agentur.example", "geraten!!").principal is None
+    assert signin.login(ctx, EMAIL, "geraten!!").principal is None
+    assert len(checked) == 2 and checked[0] is None and checked[1] is not None
