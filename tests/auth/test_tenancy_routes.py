@@ -218,6 +218,16 @@ def _unnumbered(text: str) -> str:
     return re.sub(r"\d+", "N", text)
 
 
+def _login(client: TestClient, api: Api) -> None:
+    """Signs the client's dashboard session in with the key (the API-key login)."""
+    token = csrf_of(client.get("/login").text)
+    key_text = api.headers["Authorization"].removeprefix("Bearer ")
+    signed = client.post(
+        "/login", data={"api_key": key_text, "csrf_token": token}, follow_redirects=False
+    )
+    assert signed.status_code == 303, signed.text
+
+
 @pytest.fixture
 def firms(client: TestClient, ctx: Context, admin: Api) -> tuple[Firm, Firm]:
     return build(client, ctx, admin, NORD, "Nordheim"), build(client, ctx, admin, SUED, "Suedheim")
@@ -227,14 +237,7 @@ def test_another_firms_object_is_answered_as_a_missing_one_and_nothing_changes(
     app: FastAPI, client: TestClient, ctx: Context, firms: tuple[Firm, Firm]
 ) -> None:
     nord, sued = firms
-    # the dashboard, signed in as Nord's staff (the API-key login)
-    token = csrf_of(client.get("/login").text)
-    signed = client.post(
-        "/login",
-        data={"api_key": nord.staff.headers["Authorization"][7:], "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303, signed.text
+    _login(client, nord.staff)  # the dashboard, signed in as Nord's staff
     missing = dict.fromkeys(sued.ids, MISSING)
     checked, problems = 0, []
     for (method, path), case in sorted(COVERAGE.items()):
@@ -303,3 +306,71 @@ def test_a_read_only_role_of_a_firm_hears_403_for_any_id(
     assert foreign.status_code == absent.status_code == 403
     assert foreign.json() == absent.json()
     assert reader.get(f"/api/v1/engagements/{sued.ids['engagement_id']}").status_code == 404
+
+
+# ids in a BODY or a FORM under one's own engagement: another firm's answers as a missing one
+FORMS_WITH_IDS = (
+    "/participants/update",
+    "/participants/remove",
+    "/invitations",
+    "/workshops/remind",
+    "/workshops/update",
+    "/workshops/cancel",
+    "/measures/update",
+    "/measures/details",
+)
+BODY_IDS: list[tuple[str, str, Case]] = [
+    (
+        "POST",
+        "/api/v1/workshops/{own_workshop_id}/invitations",
+        Case(json={"participant_ids": ["{participant_id}"]}),
+    ),
+    *(
+        (
+            "POST",
+            "/engagements/{own_engagement_id}" + tail,
+            COVERAGE[("POST", "/engagements/{engagement_id}" + tail)],
+        )
+        for tail in FORMS_WITH_IDS
+    ),
+]
+
+
+def _filled_json(case: Case, ids: dict[str, int]) -> Case:
+    """The case with "{name}" strings in its JSON body replaced by those ids."""
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(r"{\w+}", value):
+            return ids[value[1:-1]]
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        return value
+
+    return Case(json=fill(case.json), form=case.form)
+
+
+def test_another_firms_ids_in_a_body_or_form_are_answered_as_missing_ones(
+    client: TestClient, ctx: Context, firms: tuple[Firm, Firm]
+) -> None:
+    nord, sued = firms
+    _login(client, nord.staff)
+    own = {f"own_{name}": value for name, value in nord.ids.items()}
+    problems = []
+    for method, path, case in BODY_IDS:
+        before = snapshot(ctx)
+        ids = {**own, **sued.ids}
+        foreign = _ask(client, nord.staff, method, path, _filled_json(case, ids), ids)
+        after = snapshot(ctx)
+        missing = {**own, **dict.fromkeys(sued.ids, MISSING)}
+        absent = _ask(client, nord.staff, method, path, _filled_json(case, missing), missing)
+        if foreign.status_code != 404:
+            problems.append(f"{method} {path}: {foreign.status_code} {foreign.text[:200]}")
+        elif (absent.status_code, _unnumbered(absent.text)) != (404, _unnumbered(foreign.text)):
+            problems.append(f"{method} {path}: {foreign.text[:150]!r} / {absent.text[:150]!r}")
+        if before != after:
+            problems.append(
+                f"{method} {path}: changed {[t for t in before if before[t] != after[t]]}"
+            )
+    assert not problems, "\n".join(problems)
