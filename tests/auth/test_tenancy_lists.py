@@ -213,3 +213,32 @@ def test_the_demo_puts_engagements_in_two_firms_and_one_in_none(ctx: Context) ->
         query = select(col(Engagement.firm), func.count()).group_by(col(Engagement.firm))
         counts: dict[str | None, int] = {firm: n for firm, n in session.execute(query).all()}
     assert set(counts) == {*FIRMS, None} and all(counts.values())
+
+
+def test_the_application_form_names_the_firm_for_an_admin_and_not_for_a_firms_staff(
+    world: dict[str, Any], client: TestClient, admin: Api
+) -> None:
+    application = {
+        "municipality": "Markt Grünau",
+        "applicant_type": "municipality",
+        "federal_state": "BY",
+        "contact_name": "Anna Schmidt",
+        "contact_email": "anna.schmidt@example.org",
+        "language": "de",
+        "process": "fokusberatung:2",
+        "krl_version": "2024",
+    }
+
+    def apply(api: Api, **extra: str) -> dict[str, Any]:
+        _login(client, api)
+        csrf = csrf_of(client.get("/engagements/new").text)
+        data = {**application, **extra, "csrf_token": csrf}
+        done = client.post("/engagements/new", data=data, follow_redirects=False)
+        assert done.status_code == 303, done.text
+        eid = int(done.headers["location"].split("/")[2].split("?")[0])
+        return dict(admin.ok(admin.get(f"/api/v1/engagements/{eid}")))
+
+    assert apply(admin, firm=SUED)["firm"] == SUED
+    assert apply(admin)["firm"] is None
+    # a firm's staff are not asked, and a forged field does not move it to another firm
+    assert apply(world["nord"], firm=SUED)["firm"] == NORD
