@@ -247,6 +247,7 @@ PAGES: list[Visit] = [
     Visit("overview search without hits", lambda tab: tab.open("/?q=zzzz")),
     Visit("overview page beyond the last", lambda tab: tab.open("/?page=99")),
     Visit("overview as supervisor", lambda tab: tab.open("/", "supervisor")),
+    Visit("overview of one firm", lambda tab: tab.open("/?firm=Planungsbuero+Nord")),
     *[
         Visit(
             f"engagement {process} {version} {stage}", _engagement(f"{process}.{version}.{stage}")

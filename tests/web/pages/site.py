@@ -50,6 +50,7 @@ PEOPLE = {  # role → the key's name, shown in the header
     "supervisor": "Sabine Aufsicht",
     "admin": "Adam Admin",
 }
+FIRM = "Planungsbuero Nord"  # a consultancy (tenant); no umlaut, as the towns
 # municipalities without umlauts or English words, so that masking them hides nothing else
 TOWNS = tuple(
     [
@@ -374,7 +375,9 @@ def seed(site: Site) -> None:
         seeder.walk("fokusberatung", 1, FOKUS_1)
         seeder.walk("fokusberatung", 2, FOKUS_2)
         seeder.walk("klimaschutzmanagement", 1, KSM_1, has_integrated_concept=False)
-        site.engagements["spare"] = seeder.engagement("fokusberatung", 2)
+        # one firm's engagement: the overview gets its firm column and filter
+        seeder.typed(FIRM)
+        site.engagements["spare"] = seeder.engagement("fokusberatung", 2, firm=FIRM)
         target = site.target
         people = seeder.api.ok(seeder.api.get(f"/api/v1/engagements/{target}/participants"))
         site.participant_email = people[0]["email"]
