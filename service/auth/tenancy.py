@@ -5,15 +5,18 @@ Two halves, both here so that one file says what is scoped and how:
 
 - Ids in a PATH. `OWNERS` says, for every path parameter that names something of an
   engagement, how to find the firm of the engagement it belongs to, and what a missing
-  one answers. `check` looks every such parameter up before the route runs and answers a
-  foreign object exactly as a missing one (404, the route's own body, never 403 that
-  would tell it exists). The API calls it from its principal dependencies
-  (service/auth/deps.py), after the role check, so a role that may not do something
-  hears 403 whether the id is foreign or missing; the dashboard calls it from the one
-  dependency of its router (`page_tenancy`), after the checks its forms start with.
-  `UNSCOPED` lists the path parameters that name nothing of a firm (process names,
-  public tokens, admin-only keys); a parameter in neither table is refused for a
-  principal with a firm (fail closed) and fails tests/auth/test_tenancy_routes.py.
+  one answers. `foreign` looks every such parameter up before the handler reads
+  anything and gives the error a missing object would get (404, the route's own body,
+  never 403 that would tell it exists). The API calls it from its principal
+  dependencies (service/auth/deps.py `in_tenancy`), after the role check, so a role that
+  may not do something hears 403 whether the id is foreign or missing; the dashboard
+  from `signed_in` and `check_post` (service/web/common.py), which every page and form
+  starts with, after the login, CSRF and role checks. (A missing engagement on a form is
+  refused right after those checks too, service/web/engagement.refuse_if_final, so the
+  two answer alike whatever the form holds.) `UNSCOPED` lists the path parameters that
+  name nothing of a firm (process names, secret links, admin-only keys and accounts); a
+  parameter in neither table is refused for a principal with a firm (fail closed), and
+  tests/auth/test_tenancy_routes.py fails for a route it does not know.
 - LISTS and ids in BODIES are scoped where they are read: `scope(principal)` is the
   firm every list, count, export, statistic, feed and bulk change narrows by
   (`EngagementFilters.tenant`, `stats.snapshot(ctx, firm)`, `CalendarFeed.firm`, …), and
@@ -156,7 +159,11 @@ def foreign(
 ) -> DomainError | None:
     """The error that answers this request as if its object did not exist, when a path
     parameter names another firm's object (None: the request may go on). A parameter the
-    tables do not know is refused (fail closed)."""
+    tables do not know is refused (fail closed).
+
+    An object that does not exist at all gets the same answer here, at the same point:
+    otherwise a malformed body would tell the two apart (FastAPI reports body errors
+    after the dependencies ran: 404 for another firm's id, 422 for a missing one)."""
     if principal.firm is None:
         return None
     with ctx.db.read() as session:
@@ -170,7 +177,7 @@ def foreign(
             if ident is None:
                 continue
             found, firm = owner.firm_of(session, ident)
-            if found and firm != principal.firm:
+            if not found or firm != principal.firm:
                 return PAGE_MISSING.get(route_path, owner.missing)(ident)
     return None
 
