@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from service.accounts.api import router as users_router
 from service.auth.api import router as api_keys_router
 from service.auth.gate import ApiKeyGate
 from service.bulk.api import router as bulk_router
@@ -33,6 +34,9 @@ from service.observability.endpoint import install_metrics
 from service.observability.http import ObservabilityMiddleware
 from service.observability.transitions import install_transition_counter
 from service.participants.api import router as participants_router
+from service.portal.api import page_router as portal_page_router
+from service.portal.api import router as portal_router
+from service.privacy.api import router as privacy_router
 from service.processes.api import router as processes_router
 from service.public_pages.api import router as public_pages_router
 from service.records.api import FORM_OVERHEAD_BYTES, RECORDS_PATH
@@ -109,11 +113,15 @@ def create_app(
         processes_router,
         rsvp_router,
         api_keys_router,
+        privacy_router,
+        users_router,
         stats_router,
         bulk_router,
         calendar_feeds_router,
         calendar_feed_router,
         public_pages_router,
+        portal_router,
+        portal_page_router,
         web_router,
     ):
         app.include_router(router)

@@ -27,6 +27,8 @@ cli = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP)
 apikey_cli = typer.Typer(no_args_is_help=True, help="API keys")
 db_cli = typer.Typer(no_args_is_help=True, help="database")
 cli.add_typer(apikey_cli, name="apikey")
+user_cli = typer.Typer(no_args_is_help=True, help="personal accounts")
+cli.add_typer(user_cli, name="user")
 process_cli = typer.Typer(no_args_is_help=True, help="processes and their versions")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(process_cli, name="process")
@@ -184,22 +186,116 @@ def scheduler(
 @apikey_cli.command("create")
 def apikey_create(
     name: Annotated[str, typer.Option(help="who uses the key (shown in history)")],
-    role: Annotated[Role, typer.Option(help="staff, supervisor or admin")],
+    role: Annotated[
+        Role | None, typer.Option(help="staff, supervisor or admin (with --user: the account's)")
+    ] = None,
+    firm: Annotated[
+        str | None, typer.Option(help="the consultancy the key belongs to; none: all")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="the account's email: the key acts as that account")
+    ] = None,
 ) -> None:
     """Creates an API key and prints it alone on the last line (it is not shown again)."""
     name = name.strip()
     if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
         typer.echo("--name must be 1..200 printable characters", err=True)
         raise typer.Exit(2)
+    if firm is not None:
+        firm = _line("--firm", firm)
+    if user is None and role is None:
+        raise _fail("--role is required (staff, supervisor or admin), or --user EMAIL")
+    if user is not None and firm is not None:
+        raise _fail("--firm: a key made with --user has the account's firm")
     ctx = _context(may_create=False)
+    from service.accounts.users import find
+
     with ctx.db.write() as session:
-        row, key = create_key(session, ctx.clock, name=name, role=role)
+        account = None if user is None else find(session, user)
+        if user is not None and (account is None or account.disabled_at is not None):
+            raise _fail(f"--user: no active account with the address {user.strip().lower()}")
+        if account is not None:
+            if role is not None and role.value != account.role:
+                raise _fail(f"--role: the account {account.email} is {account.role}")
+            role, firm = Role(account.role), account.firm
+        assert role is not None
+        row, key = create_key(
+            session,
+            ctx.clock,
+            name=name,
+            role=role,
+            firm=firm,
+            user_id=None if account is None else account.id,
+        )
+        acting = "" if account is None else f", acting as {account.email}"
     # which database: a key written to another one than the server's is refused there
     typer.echo(
-        f"created {role.value} key #{row.id} for {name} in {ctx.settings.database_label()}",
+        f"created {role.value} key #{row.id} for {name}{acting} in {ctx.settings.database_label()}",
         err=True,
     )
     typer.echo(key)
+
+
+def _line(option: str, value: str) -> str:
+    """An option that must be one printable line of 1..200 characters."""
+    value = value.strip()
+    if not value or len(value) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise _fail(f"{option} must be 1..200 printable characters")
+    return value
+
+
+@user_cli.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="the login name, where mail reaches the person")],
+    name: Annotated[str, typer.Option(help="as shown in history and as an engagement's owner")],
+    role: Annotated[str, typer.Option(help="staff, supervisor or admin")],
+    firm: Annotated[
+        str | None, typer.Option(help="the consultancy the account belongs to; none: all")
+    ] = None,
+) -> None:
+    """Creates an account and prints the one-time link to set its password (valid 72
+    hours) alone on the last line."""
+    from pydantic import ValidationError
+
+    from service.accounts import tokens, users
+    from service.accounts.schemas import UserCreate
+    from service.core.errors import DomainError
+    from service.core.input_errors import problems
+
+    if role not in {r.value for r in Role}:
+        raise _fail(f"--role must be staff, supervisor or admin, not {role!r}")
+    try:
+        data = UserCreate(email=email, name=name, role=Role(role), firm=firm)
+    except ValidationError as exc:
+        found = problems(list(exc.errors()))
+        raise _fail("; ".join(f"--{p.field}: {p.message}" for p in found)) from None
+    ctx = _context(may_create=False)
+    try:
+        with ctx.db.write() as session:
+            user, token = users.create(session, ctx.clock, data)
+            summary = f"created {user.role} account #{user.id} for {user.email}"
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    typer.echo(f"{summary} in {ctx.settings.database_label()}", err=True)
+    typer.echo(tokens.link(ctx.settings.base_url, token))
+
+
+@user_cli.command("reset-password")
+def user_reset_password(
+    email: Annotated[str, typer.Option(help="the account's email")],
+) -> None:
+    """Prints a new one-time link to set the account's password (earlier links stop
+    working; the current password works until the link is used)."""
+    from service.accounts import tokens, users
+    from service.core.errors import DomainError
+
+    ctx = _context(may_create=False)
+    try:
+        with ctx.db.write() as session:
+            _user, token = users.reset_link(session, ctx.clock, email)
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    typer.echo(tokens.link(ctx.settings.base_url, token))
 
 
 @db_cli.command("upgrade")

@@ -35,6 +35,8 @@ DEMO = [
     ("Landkreis Sonnental", "SN", "Miriam Wolf"),
     ("Stadtwerke Grünau GmbH", "NI", "Deniz Yilmaz"),
 ]
+# two consultancies (tenants) share the demo; Altheim belongs to none (the programme office)
+FIRMS = ("Ingenieurbüro Nord", "Klimabüro Süd")
 MEASURES = (
     ("LED-Straßenbeleuchtung", "street_lighting"),
     ("Radverkehrskonzept", "mobility"),
@@ -46,7 +48,8 @@ MEASURES = (
 
 def load_demo(ctx: Context) -> str:
     """Four Fokusberatungen (version 2) at different stages, a Klimaschutzmanagement
-    under way, and one engagement still on version 1 (to try `fokus process migrate`)."""
+    under way, and one engagement still on version 1 (to try `fokus process migrate`);
+    they belong to two firms (`FIRMS`), the last one to none."""
     created: list[int] = []
     with ctx.db.write() as session:
         demo = _Demo(session, ctx)
@@ -61,6 +64,7 @@ def load_demo(ctx: Context) -> str:
                     "contact_name": contact,
                     "contact_email": f"klimaschutz{index}@example.org",
                     "owner": ["Lena Vogel", "Tom Berger"][index % 2],
+                    "firm": FIRMS[index % 2],
                 }
             )
             created.append(eid)
@@ -93,6 +97,7 @@ def load_demo(ctx: Context) -> str:
                 "contact_name": "Sabine Ott",
                 "contact_email": "klimaschutz@lindenau.example.org",
                 "owner": "Lena Vogel",
+                "firm": FIRMS[0],
             }
         )
         created.append(ksm)

@@ -27,6 +27,7 @@ from service.engagements.jobs import SWEEPS as ENGAGEMENT_SWEEPS
 from service.mail.dispatch import release_claims
 from service.mail.jobs import SWEEPS as MAIL_SWEEPS
 from service.milestones.jobs import SWEEPS as MILESTONE_SWEEPS
+from service.privacy.jobs import SWEEPS as PRIVACY_SWEEPS
 from service.workshops.jobs import SWEEPS as WORKSHOP_SWEEPS
 
 log = logging.getLogger("fokus.scheduler")
@@ -34,7 +35,7 @@ logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def all_sweeps() -> list[Sweep]:
-    return [*MAIL_SWEEPS, *ENGAGEMENT_SWEEPS, *MILESTONE_SWEEPS, *WORKSHOP_SWEEPS]
+    return [*MAIL_SWEEPS, *ENGAGEMENT_SWEEPS, *MILESTONE_SWEEPS, *WORKSHOP_SWEEPS, *PRIVACY_SWEEPS]
 
 
 def run_guarded(sweep: Sweep, ctx: Context) -> None:

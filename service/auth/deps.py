@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import Scope
 
+from service.auth import tenancy
 from service.auth.keys import KEY_CACHE, Principal, Role
 from service.core.context import Context
 from service.core.errors import Forbidden, Unauthorized
@@ -67,20 +68,37 @@ async def current_principal(request: Request, ctx: Ctx) -> Principal:
     return principal
 
 
-async def require_reader(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-    return principal  # every role may read
+async def in_tenancy(request: Request, ctx: Context, principal: Principal) -> Principal:
+    """After the role check: another firm's object in the path answers as a missing one
+    (service/auth/tenancy.py); a principal without a firm costs nothing here."""
+    params = dict(request.path_params)
+    if tenancy.needs_check(principal, params):
+        error = await run_in_threadpool(tenancy.foreign, ctx, principal, params)
+        if error is not None:
+            raise error
+    return principal
 
 
-async def require_writer(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+async def require_reader(
+    request: Request, ctx: Ctx, principal: Annotated[Principal, Depends(current_principal)]
+) -> Principal:
+    return await in_tenancy(request, ctx, principal)  # every role may read
+
+
+async def require_writer(
+    request: Request, ctx: Ctx, principal: Annotated[Principal, Depends(current_principal)]
+) -> Principal:
     if not principal.may_write():
         raise Forbidden("role_may_not_change", role=principal.role)
-    return principal
+    return await in_tenancy(request, ctx, principal)
 
 
-async def require_admin(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+async def require_admin(
+    request: Request, ctx: Ctx, principal: Annotated[Principal, Depends(current_principal)]
+) -> Principal:
     if principal.role != Role.admin:
         raise Forbidden("role_not_admin", role=principal.role)
-    return principal
+    return await in_tenancy(request, ctx, principal)
 
 
 Reader = Annotated[Principal, Depends(require_reader)]

@@ -183,6 +183,12 @@ def _note_bulk_change(state: ORMExecuteState) -> None:
         state.session.info.setdefault(_REVOKED, set()).add(_ALL)
 
 
+def forget_keys_on_commit(session: Session) -> None:
+    """Something else than a key changed what keys act as (an account was disabled):
+    the cache forgets every key when this transaction commits."""
+    session.info.setdefault(_REVOKED, set()).add(_ALL)
+
+
 @event.listens_for(Session, "after_commit")
 def _forget_revoked_keys(session: Session) -> None:
     revoked = session.info.pop(_REVOKED, None)

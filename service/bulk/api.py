@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from service.auth import tenancy
 from service.auth.deps import Admin, Ctx, Writer
 from service.bulk import service
 from service.bulk.schemas import (
@@ -26,14 +27,14 @@ def bulk_deadlines(data: BulkDeadlines, principal: Writer, ctx: Ctx) -> BulkResu
     """Each engagement in its own transaction with its own history entry (the reason);
     refused: unknown ids, final engagements, a version other than `expected_versions` says
     or a concurrent change."""
-    return service.deadlines(ctx, data, principal.name)
+    return service.deadlines(ctx, data, principal.name, tenancy.scope(principal))
 
 
 @router.post("/owner", response_model=BulkResult, responses=errors(403, 422, e422=_LIST))
 def bulk_owner(data: BulkOwner, principal: Writer, ctx: Ctx) -> BulkResult:
     """Each engagement in its own transaction with its own history entry; refused: unknown
     ids, a version other than `expected_versions` says or a concurrent change."""
-    return service.owner(ctx, data, principal.name)
+    return service.owner(ctx, data, principal.name, tenancy.scope(principal))
 
 
 @router.post(
@@ -50,4 +51,4 @@ def bulk_owner(data: BulkOwner, principal: Writer, ctx: Ctx) -> BulkResult:
 def bulk_migrate(data: BulkMigrate, principal: Admin, ctx: Ctx) -> BulkMigrateResult:
     """Dry run by default (what would move where, what is refused); with `dry_run: false`
     each engagement moves in its own transaction with a history entry."""
-    return service.migrate(ctx, data, principal.name)
+    return service.migrate(ctx, data, principal.name, tenancy.scope(principal))

@@ -6,7 +6,9 @@ of one engagement never holds up or undoes the others. Each one goes through the
 use case as its single-engagement route (engagements.service.move_deadline / change,
 processes.migration), so it writes the same history entry and checks the same rules; the
 dashboard's checkboxes are to call these functions with the ids and versions they show.
-Every id asked for is answered exactly once, in the order sent.
+Every id asked for is answered exactly once, in the order sent. `tenant` (the caller's
+firm, service/auth/tenancy.py): another firm's engagement is refused exactly as a missing
+one (`engagement_not_found`), and nothing of it changes.
 """
 
 from __future__ import annotations
@@ -43,12 +45,28 @@ def _refusal(eid: int, why: DomainError) -> Refusal:
     return Refusal(id=eid, code=why.code, reason=why.detail, reason_de=why.detail_de)
 
 
-def _each(ctx: Context, ids: list[int], seen: list[SeenVersion], change: Change) -> BulkResult:
+def _outside(session: Session, eid: int, tenant: str | None) -> bool:
+    """Whether the engagement exists but belongs to another firm than the caller's."""
+    if tenant is None:
+        return False
+    firm = session.execute(select(col(Engagement.firm)).where(col(Engagement.id) == eid)).first()
+    return firm is not None and firm[0] != tenant
+
+
+def _each(
+    ctx: Context,
+    ids: list[int],
+    seen: list[SeenVersion],
+    change: Change,
+    tenant: str | None = None,
+) -> BulkResult:
     versions = {s.id: s.version for s in seen}
     result = BulkResult(changed=[], unchanged=[], refused=[])
     for eid in ids:
         try:
             with ctx.db.write() as session:
+                if _outside(session, eid, tenant):
+                    raise NotFound("engagement_not_found", engagement=eid)
                 changed = change(session, eid, versions.get(eid))
         except DomainError as refused:  # the transaction was rolled back
             result.refused.append(_refusal(eid, refused))
@@ -57,7 +75,9 @@ def _each(ctx: Context, ids: list[int], seen: list[SeenVersion], change: Change)
     return result
 
 
-def deadlines(ctx: Context, data: BulkDeadlines, actor: str) -> BulkResult:
+def deadlines(
+    ctx: Context, data: BulkDeadlines, actor: str, tenant: str | None = None
+) -> BulkResult:
     """Moves (`due_at`) or extends (`extend_working_days`) each stage deadline, with the
     one reason in each history entry. A final engagement has no deadline: refused."""
     tz = ctx.settings.tz
@@ -85,10 +105,10 @@ def deadlines(ctx: Context, data: BulkDeadlines, actor: str) -> BulkResult:
         engagements.move_deadline(session, ctx, eid, request, actor)
         return True
 
-    return _each(ctx, data.engagement_ids, data.expected_versions, move)
+    return _each(ctx, data.engagement_ids, data.expected_versions, move, tenant)
 
 
-def owner(ctx: Context, data: BulkOwner, actor: str) -> BulkResult:
+def owner(ctx: Context, data: BulkOwner, actor: str, tenant: str | None = None) -> BulkResult:
     """Sets the owner (blank or null: none) as PATCH /engagements/{id} does; final
     engagements too, as there. One that already has this owner is `unchanged`."""
 
@@ -99,10 +119,12 @@ def owner(ctx: Context, data: BulkOwner, actor: str) -> BulkResult:
         )
         return engagements.change(session, ctx, eid, request, actor).version != before
 
-    return _each(ctx, data.engagement_ids, data.expected_versions, reassign)
+    return _each(ctx, data.engagement_ids, data.expected_versions, reassign, tenant)
 
 
-def migrate(ctx: Context, data: BulkMigrate, actor: str) -> BulkMigrateResult:
+def migrate(
+    ctx: Context, data: BulkMigrate, actor: str, tenant: str | None = None
+) -> BulkMigrateResult:
     """Issue 8's migration for the selected engagements, each from the version it runs
     on: grouped by that version, each group planned and run (dry run: nothing written)."""
     if not ctx.registry.knows(data.process):  # the document lists the built-in ones
@@ -118,7 +140,10 @@ def migrate(ctx: Context, data: BulkMigrate, actor: str) -> BulkMigrateResult:
                     col(Engagement.process),
                     col(Engagement.process_version),
                     col(Engagement.state),
-                ).where(col(Engagement.id).in_(data.engagement_ids))
+                ).where(
+                    col(Engagement.id).in_(data.engagement_ids),
+                    *([] if tenant is None else [col(Engagement.firm) == tenant]),
+                )
             )
         }
     outcome: dict[int, Move | Refusal] = {}

@@ -26,7 +26,7 @@ Token = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,100}$")]
 def create_feed(
     data: FeedRequest, principal: Reader, ctx: Ctx, session: WriteSession
 ) -> FeedCreated:
-    return service.create(session, ctx, principal.name, data)
+    return service.create(session, ctx, principal.name, data, firm=principal.firm)
 
 
 @router.get("/calendar-feeds", response_model=list[FeedPublic])

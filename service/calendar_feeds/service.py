@@ -48,14 +48,19 @@ def public(feed: CalendarFeed) -> FeedPublic:
     )
 
 
-def create(session: Session, ctx: Context, creator: str, request: FeedRequest) -> FeedCreated:
-    """A new feed; its secret URL is in the answer only (the table holds its hash)."""
+def create(
+    session: Session, ctx: Context, creator: str, request: FeedRequest, firm: str | None = None
+) -> FeedCreated:
+    """A new feed; its secret URL is in the answer only (the table holds its hash).
+    `firm`: the creator's; the feed shows only that firm's engagements, for as long as
+    it runs (whoever holds the URL)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     feed = CalendarFeed(
         token_hash=hash_key(token),
         owner=creator,
         label=request.label or None,
         only_owner=request.owner or None,
+        firm=firm,
         created_at=ctx.clock.now(),
     )
     session.add(feed)
@@ -103,6 +108,8 @@ def render(session: Session, ctx: Context, token: str) -> bytes:
     now = ctx.clock.now()
     tz = ctx.settings.tz
     engagements = select(Engagement)
+    if feed.firm is not None:  # a firm's staff made it: that firm's engagements only
+        engagements = engagements.where(col(Engagement.firm) == feed.firm)
     if feed.only_owner is not None:
         engagements = engagements.where(col(Engagement.owner) == feed.only_owner)
     names: dict[int, _Names] = {}

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     # links on the RSVP page (issue 15); shown only when set
     privacy_url: str | None = None
     imprint_url: str | None = None
+    # the Art. 13 GDPR notice of every email and public page (service/core/privacy_notice.py):
+    # the controller's name and postal address, and the data-protection officer's address
+    controller: str | None = None
+    dpo_email: str | None = None
+    # months after an engagement became final that its participants' data is erased
+    retention_months: int = Field(24, ge=1, le=600)
     # months after the funding end that the proof of use is due (Milestone.months_setting)
     proof_of_use_months: int = Field(6, ge=1, le=36)
     # months before the funding end that a follow-on application is due, where the KRL
@@ -81,7 +87,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"not an email address: {address!r}")
         return value
 
-    @field_validator("reply_to")
+    @field_validator("reply_to", "dpo_email")
     @classmethod
     def _check_reply_to(cls, value: str | None) -> str | None:
         """One plain address: a name, a second address or a line break would let a
@@ -102,6 +108,17 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
             raise ValueError(f"not an http(s) address: {value!r}")
         return value
+
+    @field_validator("controller")
+    @classmethod
+    def _check_controller(cls, value: str | None) -> str | None:
+        """One line of at most 300 characters (every email's footer repeats it): name and
+        postal address separated by commas."""
+        if not value or not value.strip():
+            return None
+        if any(ord(c) < 32 or ord(c) == 127 or c in "<>" for c in value) or len(value) > 300:
+            raise ValueError("expected one line of at most 300 characters: name, street, town")
+        return " ".join(value.split())
 
     @field_validator("timezone")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
+from service.auth import tenancy
 from service.auth.deps import Ctx, Reader, Writer
 from service.core.validation import LINE_PATTERN, Flag, Id
 from service.engagements import commands, follow_up, history, presenters, service
@@ -99,6 +100,7 @@ class MermaidResponse(PlainTextResponse):
 def create_engagement(
     data: EngagementCreate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
+    data = data.model_copy(update={"firm": tenancy.firm_for_new(principal, data.firm)})
     return presenters.public_one(session, ctx, service.create(session, ctx, data).id)  # type: ignore[arg-type]
 
 
@@ -113,12 +115,14 @@ def list_engagements(
     owner: SearchText = None,
     q: SearchText = None,
     due_within_working_days: DueWithin = None,
+    firm: SearchText = None,
     sort: SortOrder = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> EngagementPage:
     """`q` finds part of the municipality, the file number or the contact's name, with
-    case and umlauts folded (`grunau` and `Gruenau` find "Markt Grünau")."""
+    case and umlauts folded (`grunau` and `Gruenau` find "Markt Grünau"). Staff of a firm
+    see only their firm's engagements; `firm` narrows anyone's list to one firm."""
     service.check_filter_names(ctx, state=state, process=process)
     filters = EngagementFilters(
         stage=state,
@@ -127,6 +131,8 @@ def list_engagements(
         overdue=overdue,
         q=q,
         due_within=due_within_working_days,
+        firm=firm,
+        tenant=tenancy.scope(principal),
     )
     rows, total = service.list_page(session, ctx, filters, limit=limit, offset=offset, sort=sort)
     return EngagementPage(items=presenters.public(session, ctx, rows), total=total)
@@ -149,6 +155,9 @@ def get_engagement(
 def update_engagement(
     engagement_id: Id, data: EngagementUpdate, principal: Writer, ctx: Ctx, session: WriteSession
 ) -> EngagementPublic:
+    """`firm` (admin only, else 403) moves the engagement to another firm's staff."""
+    if "firm" in data.model_fields_set:
+        tenancy.may_move(principal)
     service.change(session, ctx, engagement_id, data, principal.name)
     return presenters.public_one(session, ctx, engagement_id)
 
@@ -278,7 +287,13 @@ def overdue_view(
 ) -> list[OverdueItem]:
     service.check_filter_names(ctx, state=state, process=None)
     items, total = service.overdue(
-        session, ctx, state=state, owner=owner, limit=limit, offset=offset
+        session,
+        ctx,
+        state=state,
+        owner=owner,
+        limit=limit,
+        offset=offset,
+        tenant=tenancy.scope(principal),
     )
     response.headers["X-Total-Count"] = str(total)
     return items

@@ -31,13 +31,18 @@ class EngagementCount(SQLModel, table=True):
     n: int
 
 
-def per_stage(session: Session, process: str | None = None) -> dict[str, int]:
-    """Engagements per stage (of one process, or of all), from the counters."""
+def per_stage(
+    session: Session, process: str | None = None, firm: str | None = None
+) -> dict[str, int]:
+    """Engagements per stage (of one process, or of all; of one firm, or of every firm),
+    from the counters."""
     query = select(col(EngagementCount.state), func.sum(col(EngagementCount.n))).group_by(
         col(EngagementCount.state)
     )
     if process is not None:
         query = query.where(col(EngagementCount.process) == process)
+    if firm is not None:
+        query = query.where(col(EngagementCount.firm) == firm)
     return {state: int(n) for state, n in session.execute(query) if n}
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from service.auth import tenancy
 from service.auth.deps import Ctx, Reader
 from service.core.errors import text
 from service.core.validation import Flag
@@ -64,6 +65,7 @@ def export_engagements(
     owner: SearchText = None,
     q: SearchText = None,
     due_within_working_days: DueWithin = None,
+    firm: SearchText = None,
     sort: SortOrder = None,
 ) -> Response:
     """The list's filters and order (default: by id, as the list) as a file for
@@ -77,6 +79,8 @@ def export_engagements(
         overdue=overdue,
         q=q,
         due_within=due_within_working_days,
+        firm=firm,
+        tenant=tenancy.scope(principal),  # staff of a firm: only their firm's
     )
     return answer(ctx, filters, sort, format, lang, session)
 

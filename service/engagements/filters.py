@@ -32,12 +32,20 @@ class EngagementFilters:
     overdue: bool | None = None
     q: str | None = None  # part of municipality, file number or contact name, folded
     due_within: int | None = None  # not overdue, deadline within this many working days
+    firm: str | None = None  # a firm asked for (`?firm=`)
+    # the firm the caller's lists are narrowed to (service/auth/tenancy.scope): every
+    # list, count and export built on these filters sees only that firm's engagements
+    tenant: str | None = None
 
     def where(
         self, query: Any, now: datetime, *, with_stage: bool = True, tz: ZoneInfo | None = None
     ) -> Any:
         """`query` narrowed by every filter that is set. `tz` (the deployment's time
         zone) is needed for `due_within`: a deadline's working day is a local day."""
+        if self.tenant is not None:
+            query = query.where(col(Engagement.firm) == self.tenant)
+        if self.firm is not None:
+            query = query.where(col(Engagement.firm) == self.firm)
         if with_stage and self.stage is not None:
             query = query.where(col(Engagement.state) == self.stage)
         if self.process is not None:

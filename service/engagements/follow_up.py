@@ -74,7 +74,9 @@ def follow_up(
             reasons_en="; ".join(p.message for p in found),
             reasons_de=input_errors.summary(found, "de"),
         ) from None
-    successor = create(session, ctx, data)
+    # the follow-up stays with the firm that ran the consultation (set here, not through
+    # the request's rules: whoever may follow it up may see it, so may see its firm)
+    successor = create(session, ctx, data.model_copy(update={"firm": predecessor.firm}))
     successor.predecessor_id = predecessor.id
     session.add(successor)
     now = successor.created_at

@@ -27,7 +27,7 @@ def total(session: Session, filters: EngagementFilters, query: Any) -> int:
     """How many rows `query` (the filtered list) has: from the counters when only the
     stage and the process filter it, else counted."""
     if kept_by_counters(filters):
-        per_stage = counts.per_stage(session, filters.process)
+        per_stage = counts.per_stage(session, filters.process, counted_firm(filters))
         if filters.stage is not None:
             return per_stage.get(filters.stage, 0)
         return sum(per_stage.values())
@@ -35,13 +35,20 @@ def total(session: Session, filters: EngagementFilters, query: Any) -> int:
 
 
 def kept_by_counters(filters: EngagementFilters) -> bool:
-    """Whether the counters answer for these filters (none but stage and process)."""
+    """Whether the counters answer for these filters (none but stage, process and one
+    firm: the caller's own, or the one asked for)."""
     return (
         filters.owner is None
         and filters.overdue is None
         and not filters.q
         and filters.due_within is None
+        and (filters.tenant is None or filters.firm in (None, filters.tenant))
     )
+
+
+def counted_firm(filters: EngagementFilters) -> str | None:
+    """The firm whose counters answer (None: every firm's)."""
+    return filters.tenant if filters.tenant is not None else filters.firm
 
 
 def page(

@@ -27,7 +27,7 @@ class MessagePublic(BaseModel):
     to: str
     subject: str
     kind: str
-    status: str  # queued | sent | failed
+    status: str  # queued | sent | failed | cancelled (its recipient was erased)
     attempts: int
     last_error: str | None
     message_id: str

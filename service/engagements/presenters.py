@@ -191,6 +191,7 @@ def to_public(
         operator_kind=engagement.operator_kind,
         public_corporation_status=engagement.public_corporation_status,
         predecessor_id=engagement.predecessor_id,
+        firm=engagement.firm,
         state=engagement.state,
         version=engagement.version,
         owner=engagement.owner,

@@ -104,6 +104,11 @@ class EngagementCreate(Strict):
     public_corporation_status: Annotated[bool, Field(strict=True)] | None = Field(
         default=None, description="Körperschaftsstatus; must be true for religious_community"
     )
+    firm: OptionalName | None = Field(
+        default=None,
+        description="the consultancy (tenant) that runs it; an admin or staff without a "
+        "firm may name one, staff of a firm always get their own (another: 422)",
+    )
 
     @model_validator(mode="after")
     def _eligibility(self) -> Self:
@@ -136,7 +141,7 @@ class EngagementCreate(Strict):
 
 def _something_to_change(schema: dict[str, Any]) -> None:
     not_null("contact_name", "contact_email", "public")(schema)
-    fields = ("owner", "contact_name", "contact_email", "public", "vision_summary")
+    fields = ("owner", "contact_name", "contact_email", "public", "vision_summary", "firm")
     schema["anyOf"] = [{"required": [f]} for f in fields]
 
 
@@ -152,6 +157,8 @@ class EngagementUpdate(Strict):
     contact_email: Email | None = None
     public: Annotated[bool, Field(strict=True)] | None = None
     vision_summary: Text | None = None
+    # admin only (403 for anyone else): moves the engagement to another firm (null: none)
+    firm: OptionalName | None = None
     expected_version: Version | None = None
 
     @model_validator(mode="after")
@@ -159,9 +166,9 @@ class EngagementUpdate(Strict):
         if not self.model_fields_set - {"expected_version"}:
             raise problem(
                 "nothing_to_change",
-                fields_en="owner, contact_name, contact_email, public, vision_summary",
+                fields_en="owner, contact_name, contact_email, public, vision_summary, firm",
                 fields_de="Zuständig, Ansprechperson, E-Mail-Adresse der Ansprechperson, "
-                "öffentliche Seite, Leitbild-Zusammenfassung",
+                "öffentliche Seite, Leitbild-Zusammenfassung, Firma",
             )
         if "public" in self.model_fields_set and self.public is None:
             raise problem("null_not_allowed_field", field_en="public", field_de="öffentliche Seite")
@@ -227,6 +234,7 @@ class EngagementPublic(BaseModel):
     operator_kind: str | None
     public_corporation_status: bool | None
     predecessor_id: int | None  # the Fokusberatung a Klimaschutzmanagement follows up
+    firm: str | None = None  # the consultancy (tenant) that runs it
     state: str
     version: int
     owner: str | None

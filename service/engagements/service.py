@@ -118,6 +118,7 @@ def create(session: Session, ctx: Context, data: EngagementCreate) -> Engagement
         has_integrated_concept=data.has_integrated_concept,
         operator_kind=data.operator_kind,
         public_corporation_status=data.public_corporation_status,
+        firm=data.firm or None,
         state=initial,
         version=1,
         stage_entered_at=now,
@@ -281,7 +282,7 @@ def change(
     engagement = get(session, engagement_id)
     now = ctx.clock.now()
     changes: dict[str, Any] = {}
-    for field in ("owner", "contact_name", "contact_email", "public", "vision_summary"):
+    for field in ("owner", "contact_name", "contact_email", "public", "vision_summary", "firm"):
         if field in request.model_fields_set:
             value = getattr(request, field)
             value = value if isinstance(value, bool) else (value or None)
@@ -359,12 +360,13 @@ def overdue(
     owner: str | None,
     limit: int,
     offset: int,
+    tenant: str | None = None,
 ) -> tuple[list[OverdueItem], int]:
     """Overdue stage deadlines and milestones, most overdue first; each kind uses the
     index on its due column, so the cost follows the page size, not the number of
     engagements (service/milestones/service.overdue_page)."""
     return milestones_service.overdue_page(
-        session, ctx, state=state, owner=owner, limit=limit, offset=offset
+        session, ctx, state=state, owner=owner, limit=limit, offset=offset, tenant=tenant
     )
 
 

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from service.core import translations
 from service.core.paths import templates_dir
+from service.core.privacy_notice import notice
 from service.core.translations import DEFAULT, LANGUAGES
 
 # the visitor's language choice (`?lang=en`), remembered for a year; choosing the default
@@ -74,6 +75,12 @@ def _today(request: Request) -> str:
     return str(ctx.clock.now().astimezone(ctx.settings.tz).strftime("%d.%m.%Y"))
 
 
+def _privacy(request: Request) -> dict[str, Any] | None:
+    """The Art. 13 notice for templates/web/_privacy_notice.html (None without a context)."""
+    ctx = getattr(request.app.state, "ctx", None)
+    return None if ctx is None else notice(ctx.settings)
+
+
 def page(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
@@ -98,6 +105,8 @@ def page(
         "lang_remembered": own_language and lang != DEFAULT,
         # the day a printed page carries (templates/static/print.css shows it)
         "printed_on": _today(request),
+        # the Art. 13 GDPR notice that public pages include (_privacy_notice.html)
+        "privacy": _privacy(request),
         **context,
         "lang": lang,
     }

@@ -6,6 +6,7 @@ from typing import Any
 
 from service.core import translations
 from service.core.context import Context
+from service.core.privacy_notice import notice
 
 
 def letter_date(ctx: Context, language: str) -> str:
@@ -24,4 +25,6 @@ def common_context(ctx: Context, language: str) -> dict[str, Any]:
         "sender_name": ctx.settings.mail_from_name,
         "sender_email": ctx.settings.mail_from,
         "base_url": ctx.settings.base_url,
+        # the Art. 13 GDPR footer of every letter (templates/mail/<lang>/_privacy.*)
+        "privacy": notice(ctx.settings),
     }

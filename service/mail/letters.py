@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
+from sqlalchemy import column, select, table
+from sqlalchemy.orm import object_session
+from sqlalchemy.orm.exc import UnmappedInstanceError
+
 Salutation = Literal["frau", "herr"]
 SALUTATIONS: tuple[Salutation, ...] = ("frau", "herr")
 
@@ -73,6 +77,10 @@ def municipality_accusative(name: str) -> str:
     return name
 
 
+# the accounts (service/accounts/models.py), as far as a Reply-To needs them
+_USERS = table("users", column("name"), column("email"), column("disabled_at"))
+
+
 class Owned(Protocol):
     """An engagement as far as a letter needs it (service/mail imports no feature)."""
 
@@ -81,8 +89,21 @@ class Owned(Protocol):
 
 
 def owner_address(engagement: Owned) -> str | None:
-    """The address of the engagement's owner, for Reply-To. Owners are names today (no
-    accounts with addresses yet), so there is none: mail falls back to FOKUS_REPLY_TO
-    (service.mail.outbox.enqueue). This is the one place to return it once known."""
-    del engagement
-    return None
+    """The address of the engagement's owner, for Reply-To: the email of the one enabled
+    account whose name is the owner (None when there is none, or several share the
+    name: then mail falls back to FOKUS_REPLY_TO, service.mail.outbox.enqueue). Read in
+    the engagement's own database session, through the table (service/mail imports no
+    feature)."""
+    owner = (engagement.owner or "").strip()
+    try:
+        session = object_session(engagement)
+    except UnmappedInstanceError:  # a plain object standing in for an engagement
+        session = None
+    if not owner or session is None:
+        return None
+    found = session.execute(
+        select(_USERS.c.email)
+        .where(_USERS.c.name == owner, _USERS.c.disabled_at.is_(None))
+        .limit(2)
+    ).all()
+    return str(found[0][0]) if len(found) == 1 else None

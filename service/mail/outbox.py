@@ -41,6 +41,13 @@ _QUOTED_NAME = re.compile(r'[()<>@,:;.\\"\[\]]')
 _QUOTED_LOCAL = re.compile(r'[()<>@,:;\\"\[\]\s]')
 
 
+def undeliverable(to: str) -> bool:
+    """An address at the reserved top-level domain `.invalid` (RFC 2606): what an erased
+    contact person's address becomes (GDPR Art. 17, service/privacy/). Mail to it is never
+    queued, so nothing keeps writing to a person who asked to be forgotten."""
+    return to.strip().rstrip(">").lower().endswith(".invalid")
+
+
 _QUEUED = select(col(OutboxMessage.id)).where(col(OutboxMessage.dedupe_key) == bindparam("key"))
 # built once; the values come as parameters (building .values() each time cost more
 # than executing the statement)
@@ -62,12 +69,15 @@ def enqueue(
     reply_to: str | None = None,
 ) -> bool:
     """Queues one email; returns False if `dedupe_key` was queued before (then nothing
-    is written, so a repeated request or sweep cannot mail twice). Once the transaction
+    is written, so a repeated request or sweep cannot mail twice) or the address is
+    `undeliverable` (an erased person's). Once the transaction
     commits, the dispatcher is woken (`ctx.mail_queued`, an after-commit hook).
 
     `reply_to` is the address of whoever answers for the mail (the engagement's owner,
     once owners have addresses); without it a reply goes to FOKUS_REPLY_TO, and without
     that the mail has no Reply-To (a reply then reaches FOKUS_MAIL_FROM)."""
+    if undeliverable(to):
+        return False
     if dedupe_key is not None:
         existing = session.connection().execute(_QUEUED, {"key": dedupe_key}).first()
         if existing is not None:
@@ -157,7 +167,10 @@ def _many(dialect: Dialect) -> _Many:
 
 
 def _write_many(session: Session, ctx: Context, rows: list[tuple[Any, ...]]) -> int:
-    """`rows` hold the columns MANY + _OPTIONAL, as the driver takes them."""
+    """`rows` hold the columns MANY + _OPTIONAL, as the driver takes them. A row to an
+    `undeliverable` address (an erased person's) is left out, as `enqueue` does."""
+    to = MANY.index("to_addr")
+    rows = [row for row in rows if not undeliverable(row[to])]
     if not rows:
         return 0
     connection = session.connection()

@@ -157,12 +157,16 @@ def overdue_page(
     owner: str | None,
     limit: int,
     offset: int,
+    tenant: str | None = None,
 ) -> tuple[list[OverdueItem], int]:
     """Overdue stage deadlines and overdue milestones of engagements that are not final,
     most overdue first (one ORDER BY over both, so paging and the total are right
-    across both kinds); each side reads its own index on the due column."""
+    across both kinds); each side reads its own index on the due column. `tenant`: only
+    that firm's engagements (service/auth/tenancy.py)."""
     now = ctx.clock.now()
     filters: list[ColumnElement[bool]] = []
+    if tenant is not None:
+        filters.append(col(Engagement.firm) == tenant)
     if state is not None:
         filters.append(col(Engagement.state) == state)
     if owner is not None:

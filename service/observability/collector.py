@@ -16,7 +16,7 @@ from service.engagements.models import Engagement
 from service.mail.models import OutboxMessage
 
 log = logging.getLogger("fokus.metrics")
-OUTBOX_STATUSES = ("queued", "sent", "failed")
+OUTBOX_STATUSES = ("queued", "sent", "failed", "cancelled")  # cancelled: recipient erased
 
 
 class DatabaseCollector(Collector):

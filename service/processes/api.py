@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
+from service.auth import tenancy
 from service.auth.deps import Admin, Ctx, Reader
 from service.core.context import Context
 from service.core.errors import NotFound
@@ -78,5 +79,6 @@ def migrate(
         engagement_ids=data.engagement_ids,
         dry_run=data.dry_run,
         actor=principal.name,
+        tenant=tenancy.scope(principal),  # an admin of a firm moves only that firm's
     )
     return MigrationResponse.model_validate(result, from_attributes=True)

@@ -93,7 +93,11 @@ def run(
     engagement_ids: list[int] | None,
     dry_run: bool,
     actor: str,
+    tenant: str | None = None,
 ) -> MigrationResult:
+    """Moves the asked engagements (None: every one on the plan's source version) to the
+    target version. `tenant` (the caller's firm): another firm's engagement is refused
+    as a missing one and left alone; without ids, only that firm's move."""
     result = MigrationResult(dry_run=dry_run, warnings=list(migration.warnings))
     with ctx.db.read() as session:
         query = select(
@@ -110,6 +114,8 @@ def run(
             )
         else:
             query = query.where(col(Engagement.id).in_(engagement_ids))
+        if tenant is not None:
+            query = query.where(col(Engagement.firm) == tenant)
         rows = {row.id: row for row in session.execute(query)}
     wanted = engagement_ids if engagement_ids is not None else list(rows)
     for eid in dict.fromkeys(wanted):  # each once, in the order asked

@@ -34,9 +34,10 @@ def _engagement(session: Session, slug: str) -> Engagement:
     return engagement
 
 
-def _people(session: Session, engagement: Engagement, measures: list[Measure]) -> list[str]:
+def people(session: Session, engagement: Engagement, measures: list[Measure]) -> list[str]:
     """Every name and address of a person the engagement knows, longest first (so a
-    full name is hidden before a part of it could be)."""
+    full name is hidden before a part of it could be). The portal's page hides them too
+    (service/portal/view.py)."""
     participants = select(col(Participant.name), col(Participant.email)).where(
         col(Participant.engagement_id) == engagement.id
     )
@@ -64,7 +65,7 @@ def view(session: Session, ctx: Context, slug: str, lang: str) -> PublicProgress
             .order_by(col(Measure.id))
         ).scalars()
     )
-    people = _people(session, engagement, measures)
+    known = people(session, engagement, measures)
     current = process.stage(engagement.state)
     path = [s for s in process.stages if not s.final or s.name == engagement.state]
     position = path.index(current)
@@ -89,12 +90,12 @@ def view(session: Session, ctx: Context, slug: str, lang: str) -> PublicProgress
         stage_label=current.label(lang),
         final=current.final,
         stages=stages,
-        vision_summary=scrub(engagement.vision_summary, people)
+        vision_summary=scrub(engagement.vision_summary, known)
         if engagement.vision_summary
         else None,
         measures=[
             PublicMeasure(
-                title=scrub(m.title, people),
+                title=scrub(m.title, known),
                 action_area=m.action_area,
                 action_area_label=words.action_areas.get(m.action_area, m.action_area),
                 status=m.status,

@@ -18,7 +18,6 @@ days (working days × 7/5, holidays ignored), since the history does not keep de
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import weakref
 from collections import defaultdict
@@ -27,17 +26,10 @@ from time import monotonic
 from typing import Any
 
 from sqlalchemy import (
-    Float,
-    Integer,
     Numeric,
-    String,
-    and_,
-    case,
     cast,
     func,
-    literal,
     select,
-    union_all,
 )
 from sqlmodel import Session, col
 
@@ -46,6 +38,7 @@ from service.consulting.service import BUDGET_DAYS
 from service.core.context import Context
 from service.core.db import Database
 from service.engagements.models import Engagement, HistoryEntry
+from service.stats import trend
 from service.stats.schemas import ConsultingShare, ConsultingUse, StatsPublic, TrendPoint
 
 log = logging.getLogger(__name__)
@@ -58,14 +51,20 @@ JULIAN_EPOCH = 2_440_587.5  # julianday('1970-01-01')
 SHARE_BUCKETS = (("100", 100.0), ("75-99", 75.0), ("50-74", 50.0), ("25-49", 25.0), ("1-24", 0.0))
 
 
-def compute(ctx: Context) -> StatsPublic:
+def _of(firm: str | None) -> list[Any]:
+    """The condition that narrows every figure to one firm's engagements (None: all)."""
+    return [] if firm is None else [col(Engagement.firm) == firm]
+
+
+def compute(ctx: Context, firm: str | None = None) -> StatsPublic:
     """One snapshot, read in one read unit of work: on SQLite one consistent view; on
     PostgreSQL (read committed) a write landing between two of its queries may show in one
-    figure and not yet in another, until the next snapshot."""
+    figure and not yet in another, until the next snapshot. `firm`: of that firm's
+    engagements only (the staff of a firm see no other's figures)."""
     now = ctx.clock.now()
     with ctx.db.read() as session:
-        by_process = _by_process(session, ctx)
-        overdue = _count_overdue(session, now)
+        by_process = _by_process(session, ctx, firm)
+        overdue = _count_overdue(session, now, firm)
         finals = sorted({s for p in ctx.registry.all() for s in p.final_states})
         funding = session.execute(
             select(func.count())
@@ -74,14 +73,15 @@ def compute(ctx: Context) -> StatsPublic:
                 col(Engagement.funding_ends_at) >= now,
                 col(Engagement.funding_ends_at) < now + FUNDING_WINDOW,
                 col(Engagement.state).not_in(finals),
+                *_of(firm),
             )
         ).scalar_one()
-        stays = _completed_stays(ctx.db)
+        stays = _completed_stays(ctx.db, firm)
         medians = _medians(session, stays)
-        consulting = _consulting(session, finals)
-        points = _trend_points(ctx, now)
-        current = [_count_overdue(session, at) for _week, at in points]
-        ended = _ended_overdue(ctx, session, stays, [at for _week, at in points])
+        consulting = _consulting(session, finals, firm)
+        points = trend.points(ctx, now)
+        current = [_count_overdue(session, at, firm) for _week, at in points]
+        ended = trend.ended_overdue(ctx, session, stays, [at for _week, at in points])
     targets = {
         p.name: {
             s: days
@@ -90,7 +90,7 @@ def compute(ctx: Context) -> StatsPublic:
         }
         for p in ctx.registry.all_latest()
     }
-    trend = [
+    weeks = [
         TrendPoint(week=week, at=at.astimezone(ctx.settings.tz), overdue=now_due + past_due)
         for (week, at), now_due, past_due in zip(points, current, ended, strict=True)
     ]
@@ -101,22 +101,22 @@ def compute(ctx: Context) -> StatsPublic:
         median_days_in_stage=medians,
         stage_target_working_days=targets,
         consulting_days=consulting,
-        overdue_trend=trend,
+        overdue_trend=weeks,
         generated_at=now.astimezone(ctx.settings.tz),
         max_age_seconds=ctx.settings.stats_cache_seconds,
     )
 
 
-def _by_process(session: Session, ctx: Context) -> dict[str, dict[str, int]]:
+def _by_process(session: Session, ctx: Context, firm: str | None) -> dict[str, dict[str, int]]:
     """GROUP BY process, state (the index ix_engagements_process covers it); every stage
     of each latest version is listed, with 0 where nobody is."""
     counts: dict[str, dict[str, int]] = {
         p.name: dict.fromkeys(p.state_names, 0) for p in ctx.registry.all_latest()
     }
     rows = session.execute(
-        select(col(Engagement.process), col(Engagement.state), func.count()).group_by(
-            col(Engagement.process), col(Engagement.state)
-        )
+        select(col(Engagement.process), col(Engagement.state), func.count())
+        .where(*_of(firm))
+        .group_by(col(Engagement.process), col(Engagement.state))
     )
     for process, state, count in rows:
         stages = counts.setdefault(process, {})
@@ -124,12 +124,14 @@ def _by_process(session: Session, ctx: Context) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _count_overdue(session: Session, at: datetime) -> int:
+def _count_overdue(session: Session, at: datetime, firm: str | None) -> int:
     """Engagements whose current stage deadline lies before `at`; final ones have none.
     A COUNT over the index on stage_due_at."""
     return int(
         session.execute(
-            select(func.count()).select_from(Engagement).where(col(Engagement.stage_due_at) < at)
+            select(func.count())
+            .select_from(Engagement)
+            .where(col(Engagement.stage_due_at) < at, *_of(firm))
         ).scalar_one()
     )
 
@@ -142,7 +144,7 @@ def _days(db: Database, column: Any) -> Any:
     return func.extract("epoch", column) / SECONDS_PER_DAY
 
 
-def _completed_stays(db: Database) -> Any:
+def _completed_stays(db: Database, firm: str | None) -> Any:
     """Every stay that ended by a step, as a subquery (process, version, stage, entered,
     left; times in days since 1970): a transition's time, and the previous transition's
     (or the engagement's creation) as the start, by one window function over the history."""
@@ -174,6 +176,7 @@ def _completed_stays(db: Database) -> Any:
             steps.c.left,
         )
         .join(Engagement, col(Engagement.id) == steps.c.engagement_id)
+        .where(*_of(firm))
         .subquery()
     )
 
@@ -212,7 +215,7 @@ def _median(histogram: list[tuple[float, int]]) -> float:
     return sum(found) / len(found)
 
 
-def _consulting(session: Session, finals: list[str]) -> ConsultingUse:
+def _consulting(session: Session, finals: list[str], firm: str | None) -> ConsultingUse:
     """Days used per running, funded engagement of a process with a day budget, grouped by
     the days used (half-day steps: a few dozen rows), then bucketed by share."""
     used = (
@@ -237,6 +240,7 @@ def _consulting(session: Session, finals: list[str]) -> ConsultingUse:
                 col(Engagement.process) == process,
                 col(Engagement.state).not_in(finals),
                 col(Engagement.funding_starts_at).is_not(None),
+                *_of(firm),
             )
             .group_by(days)
         )
@@ -261,88 +265,11 @@ def _share_label(spent: float, budget: float) -> str:
     return next(label for label, lowest in SHARE_BUCKETS if share >= lowest)
 
 
-def _trend_points(ctx: Context, now: datetime) -> list[tuple[str, datetime]]:
-    """The ends (Monday 00:00 local) of the 11 weeks before this one, and now for this
-    week, each with its ISO week."""
-    tz = ctx.settings.tz
-    local = now.astimezone(tz)
-    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), datetime.min.time())
-    this_week_start = monday.replace(tzinfo=tz)
-    points = []
-    for back in range(TREND_WEEKS - 1, 0, -1):
-        end = this_week_start - timedelta(weeks=back - 1)
-        year, week, _ = (end - timedelta(days=1)).isocalendar()
-        points.append((f"{year}-W{week:02d}", end))
-    year, week, _ = local.isocalendar()
-    points.append((f"{year}-W{week:02d}", now))
-    return points
-
-
-def _ended_overdue(ctx: Context, session: Session, stays: Any, points: list[datetime]) -> list[int]:
-    """For each point, the ended stays that were past their approximate deadline then
-    (deadline < point < left), the deadline being the stay's start plus its stage's
-    target (joined from a small table of the registered stages). One pass in SQL
-    gives each stay the first and the last point it counts at, grouped: at most 13 × 13
-    rows, summed up here."""
-    rows = [
-        (p.name, p.version, s, days)
-        for p in ctx.registry.all()
-        for s in p.active_states
-        if (days := _target_days(ctx, p.name, p.version, s)) is not None
-    ]
-    counts = [0] * len(points)
-    if not points or not rows:
-        return counts
-    # UNION ALL of SELECTs: SQLite has no column names for a VALUES list in FROM
-    targets = union_all(
-        *(
-            select(
-                literal(name, String).label("process"),
-                literal(version, Integer).label("version"),
-                literal(stage, String).label("stage"),
-                literal(days, Float).label("days"),
-            )
-            for name, version, stage, days in rows
-        )
-    ).subquery("targets")
-    due = stays.c.entered + targets.c.days
-    moments = [at.timestamp() / SECONDS_PER_DAY for at in points]
-    # points at or before the deadline, and points before leaving: it counts at those between
-    first = sum((case((due < moment, 0), else_=1) for moment in moments), start=literal(0))
-    last = sum((case((stays.c.left > moment, 1), else_=0) for moment in moments), start=literal(0))
-    grouped = session.execute(
-        select(first.label("first"), last.label("last"), func.count())
-        .select_from(stays)
-        .join(
-            targets,
-            and_(
-                targets.c.process == stays.c.process,
-                targets.c.version == stays.c.version,
-                targets.c.stage == stays.c.stage,
-            ),
-        )
-        .where(stays.c.left > moments[0])
-        .group_by(first, last)
-    )
-    for begin, end, count in grouped:
-        for index in range(int(begin), int(end)):
-            counts[index] += int(count)
-    return counts
-
-
-def _target_days(ctx: Context, process: str, version: int, stage: str) -> float | None:
-    """The stage's target in calendar days (working days × 7/5, rounded up), or None."""
-    if not ctx.registry.knows(process, version):
-        return None
-    definition = ctx.registry.get(process, version)
-    if not definition.has_stage(stage) or definition.is_final(stage):
-        return None
-    working_days = ctx.settings.deadline_working_days(definition, stage)
-    return None if working_days is None else float(math.ceil(working_days * 7 / 5))
-
-
 class _Cache:
-    def __init__(self) -> None:
+    """One firm's snapshot (or everyone's: firm None)."""
+
+    def __init__(self, firm: str | None = None) -> None:
+        self.firm = firm
         self.lock = threading.Lock()
         self.compute_lock = threading.Lock()
         self.snapshot: StatsPublic | None = None
@@ -350,18 +277,21 @@ class _Cache:
         self.refreshing = False
 
 
-_CACHES: weakref.WeakKeyDictionary[Database, _Cache] = weakref.WeakKeyDictionary()
+# per database, one cache per firm: a firm's staff never get a snapshot of all firms
+_CACHES: weakref.WeakKeyDictionary[Database, dict[str | None, _Cache]] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
 
-def snapshot(ctx: Context) -> StatsPublic:
-    """The current snapshot: fresh from the cache, else the stale one while a background
-    thread computes the next, else (the first time) computed now."""
+def snapshot(ctx: Context, firm: str | None = None) -> StatsPublic:
+    """The current snapshot (of one firm's engagements, or of all: None): fresh from the
+    cache, else the stale one while a background thread computes the next, else (the
+    first time) computed now."""
     ttl = ctx.settings.stats_cache_seconds
     if ttl <= 0:
-        return compute(ctx)
+        return compute(ctx, firm)
     with _CACHES_LOCK:
-        cache = _CACHES.setdefault(ctx.db, _Cache())
+        per_firm = _CACHES.setdefault(ctx.db, {})
+        cache = per_firm.setdefault(firm, _Cache(firm))
     with cache.lock:
         current = cache.snapshot
         if current is not None:
@@ -373,7 +303,7 @@ def snapshot(ctx: Context) -> StatsPublic:
             return current
     with cache.compute_lock:
         if cache.snapshot is None:
-            _store(cache, compute(ctx))
+            _store(cache, compute(ctx, firm))
         assert cache.snapshot is not None
         return cache.snapshot
 
@@ -390,7 +320,7 @@ def _refresh(ctx: Context, cache: _Cache) -> None:
     request tries again."""
     try:
         with cache.compute_lock:
-            _store(cache, compute(ctx))
+            _store(cache, compute(ctx, cache.firm))
     except Exception:
         log.exception("stats: computing the snapshot failed; serving the previous one")
         with cache.lock:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
+from service.auth import tenancy
 from service.auth.keys import Role
 from service.bulk import service as bulk
 from service.bulk.schemas import (
@@ -95,10 +96,13 @@ def _seen(ids: list[int], versions: dict[int, int]) -> list[dict[str, int]]:
     return [{"id": i, "version": versions[i]} for i in ids if versions.get(i, 0) > 0]
 
 
-def _names(ctx: Context, ids: list[int]) -> dict[int, str]:
+def _names(ctx: Context, ids: list[int], tenant: str | None) -> dict[int, str]:
+    """The result page's names of the ticked engagements (another firm's: none shown)."""
     query = select(
         col(Engagement.id), col(Engagement.municipality), col(Engagement.file_number)
     ).where(col(Engagement.id).in_(ids))
+    if tenant is not None:
+        query = query.where(col(Engagement.firm) == tenant)
     with ctx.db.read() as session:
         found = session.execute(query).all()
     return {eid: f"{name} ({number})" if number else name for eid, name, number in found}
@@ -110,6 +114,7 @@ async def bulk_change(request: Request) -> Response:
     sess = check_post(request, fields)
     assert sess.principal is not None
     actor = sess.principal.name
+    tenant = tenancy.scope(sess.principal)  # another firm's ids: refused as not found
     ctx = ctx_of(request)
     lang = i18n.language(request)
     action = fields.get("action", "")
@@ -127,7 +132,7 @@ async def bulk_change(request: Request) -> Response:
                 "expected_versions": seen,
             },
         )
-        result = await run_in_threadpool(bulk.deadlines, ctx, data, actor)
+        result = await run_in_threadpool(bulk.deadlines, ctx, data, actor, tenant)
     elif action == "move":
         raw = fields.get("due_date", "").strip()
         try:
@@ -143,13 +148,13 @@ async def bulk_change(request: Request) -> Response:
                 "expected_versions": seen,
             },
         )
-        result = await run_in_threadpool(bulk.deadlines, ctx, data, actor)
+        result = await run_in_threadpool(bulk.deadlines, ctx, data, actor, tenant)
     elif action == "owner":
         data = validate(
             BulkOwner,
             {"engagement_ids": ids, "owner": fields.get("owner", ""), "expected_versions": seen},
         )
-        result = await run_in_threadpool(bulk.owner, ctx, data, actor)
+        result = await run_in_threadpool(bulk.owner, ctx, data, actor, tenant)
     elif action == "migrate":
         if sess.principal.role != Role.admin:
             raise Forbidden("role_not_admin", role=sess.principal.role.value)
@@ -163,10 +168,10 @@ async def bulk_change(request: Request) -> Response:
                 "dry_run": fields.get("confirm") != "1",
             },
         )
-        result = await run_in_threadpool(bulk.migrate, ctx, data, actor)
+        result = await run_in_threadpool(bulk.migrate, ctx, data, actor, tenant)
     else:
         raise Invalid("bulk_unknown_action")
-    names = await run_in_threadpool(_names, ctx, ids)
+    names = await run_in_threadpool(_names, ctx, ids, tenant)
     target = fields.get("target", "").partition(":")[0]
 
     def stage_label(version: int, state: str) -> str:

@@ -17,6 +17,8 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from service.auth import tenancy
+from service.auth.keys import Principal
 from service.core.context import Context
 from service.core.errors import DomainError, Forbidden, Unauthorized
 from service.http.pages import page
@@ -43,6 +45,10 @@ MESSAGES = {
     "record",
     "consulting_day",
     "follow_up_created",  # service/web/follow_up_form.py
+    "portal_sent",  # service/web/portal_form.py (also portal_revoked)
+    "portal_revoked",
+    "acc_pw_set",  # service/web/password_pages.py (also acc_pw_changed)
+    "acc_pw_changed",
 }
 
 
@@ -103,8 +109,23 @@ class PageRoute(APIRoute):
 
 
 def signed_in(request: Request) -> websession.WebSession | None:
+    """The signed-in session, or None. Another firm's object in the path is a 404 here,
+    before the page reads it (service/auth/tenancy.py)."""
     sess = websession.load(request)
-    return sess if sess.principal is not None else None
+    if sess.principal is None:
+        return None
+    in_tenancy(request, sess.principal)
+    return sess
+
+
+def in_tenancy(request: Request, principal: Principal) -> None:
+    """Another firm's object in the path answers as a missing one would: after the login
+    and role checks, so whoever may not do something hears that for any id."""
+    params = dict(request.path_params)
+    if tenancy.needs_check(principal, params):
+        error = tenancy.foreign(ctx_of(request), principal, params, tenancy.route_path(request))
+        if error is not None:
+            raise error
 
 
 def check_post(
@@ -119,4 +140,5 @@ def check_post(
         raise Unauthorized("login_required")
     if write and not sess.may_write:
         raise Forbidden("role_read_only")
+    in_tenancy(request, sess.principal)
     return sess

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
+from service.auth import tenancy
 from service.consulting import service as consulting
 from service.core.context import Context
 from service.core.errors import Conflict, DomainError, NotFound
@@ -37,6 +38,7 @@ from service.mail.outbox import messages_of
 from service.measures import service as measures
 from service.measures.schemas import MeasureStatus
 from service.participants import service as participants
+from service.portal import links as portal_links
 from service.records import service as records
 from service.web import history_view, i18n
 from service.web import session as websession
@@ -65,15 +67,19 @@ Action = Callable[[Context, int, str, dict[str, str]], Awaitable[str]]
 Change = Callable[[Session, Context, int, str, dict[str, str]], str]
 
 
-def _related(session: Session, engagement: Engagement) -> dict[str, Any]:
+def _related(session: Session, engagement: Engagement, tenant: str | None) -> dict[str, Any]:
     """The engagement this one follows up and those that follow it up (a Fokusberatung
     and its Klimaschutzmanagement), as links both ways; a started follow-up also means the
-    page offers no second one."""
+    page offers no second one. One an admin moved to another firm is not named to the
+    staff of this one (`tenant`)."""
     query = select(Engagement).where(col(Engagement.predecessor_id) == engagement.id)
     successors = list(session.execute(query.order_by(col(Engagement.id))).scalars())
     before = (
         session.get(Engagement, engagement.predecessor_id) if engagement.predecessor_id else None
     )
+    if tenant is not None:
+        successors = [s for s in successors if s.firm == tenant]
+        before = before if before is not None and before.firm == tenant else None
     return {"predecessor": before, "successors": successors}
 
 
@@ -144,7 +150,7 @@ def engagement_context(
         ),
         "allowed": allowed,
         "refused": refused,
-        **_related(session, engagement),
+        **_related(session, engagement, tenancy.scope(websession.load(request).principal)),
         **history_view.context(
             session, ctx, engagement_id, lang, request.query_params.get("history") == "all"
         ),
@@ -153,6 +159,7 @@ def engagement_context(
         "measures": measures.list_for(session, engagement_id),
         "records": records.list_for(session, engagement_id),
         "consulting": consulting.ledger(session, engagement_id),
+        "portal_links": portal_links.active(session, engagement_id, now),
         **programme_context(ctx, engagement, process, lang),
         "areas": i18n.AREAS[lang],
         "applicants": i18n.APPLICANTS[lang],
@@ -292,12 +299,13 @@ async def submit(
 def refuse_if_final(request: Request, eid: int) -> None:
     """A final engagement (completed, rejected, withdrawn) is a closed case file: every
     form that would change it is refused here, server-side (409), whatever the page
-    showed. (An unknown id passes: the action says 404.)"""
+    showed. An unknown id is the 404 here, before the form is read, as another firm's
+    is in `check_post` (so the two answer alike whatever the form holds)."""
     ctx = ctx_of(request)
     with ctx.db.read() as session:
         engagement = session.get(Engagement, eid)
         if engagement is None:
-            return
+            raise NotFound("engagement_not_found", engagement=eid)
         process = engagements.definition(ctx, engagement)
         if process.is_final(engagement.state):
             stage = process.stage(engagement.state)

@@ -23,6 +23,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from service.auth import tenancy
+from service.auth.keys import Principal, Role
 from service.core.context import Context
 from service.core.errors import DomainError
 from service.engagements import eligibility
@@ -91,9 +93,12 @@ def _form_context(request: Request, process: Process, krl: str, **extra: Any) ->
     ctx = ctx_of(request)
     lang = i18n.language(request)
     t = i18n.STRINGS[lang]
-    with ctx.db.read() as session:
-        owners = queries.owners(session)
     sess = signed_in(request)
+    principal = sess.principal if sess else None
+    offer_firm = _offers_firm(principal)
+    with ctx.db.read() as session:
+        owners = queries.owners(session, tenancy.scope(principal))
+        firms = queries.firms(session) if offer_firm else []
     rules = programme.RULES[krl]
     return {
         "chosen": f"{process.name}:{process.version}",
@@ -121,6 +126,8 @@ def _form_context(request: Request, process: Process, krl: str, **extra: Any) ->
         "areas": sorted(i18n.AREAS[lang].items(), key=lambda item: item[1]),
         "with_variants": eligibility.has_variants(process.name, process.version),
         "owners": owners,
+        "offer_firm": offer_firm,
+        "firms": firms,
         "email_pattern": EMAIL_PATTERN,
         "min_share": f"{programme.MIN_MUNICIPAL_SHARE_PERCENT:g}",
         "values": {"owner": sess.principal.name if sess and sess.principal else ""},
@@ -128,6 +135,12 @@ def _form_context(request: Request, process: Process, krl: str, **extra: Any) ->
         "general": [],
         **extra,
     }
+
+
+def _offers_firm(principal: Principal | None) -> bool:
+    """The firm field is an admin's (of the programme office): staff of a firm always
+    file for their own, so they are not asked."""
+    return principal is not None and principal.role == Role.admin and principal.firm is None
 
 
 def _may_apply(request: Request) -> Response | None:
@@ -298,7 +311,11 @@ def _create(request: Request, form: dict[str, str]) -> Response:
         context["values"] = form
         return render(request, "new_engagement.html", context, 422)
     try:
-        data = EngagementCreate.model_validate(_data(process, krl, form))
+        values = _data(process, krl, form)
+        if _offers_firm(sess.principal):
+            values["firm"] = form.get("firm", "").strip() or None
+        data = EngagementCreate.model_validate(values)
+        data = data.model_copy(update={"firm": tenancy.firm_for_new(sess.principal, data.firm)})
         with ctx.db.write() as session:  # the API's unit of work: history and mail with it
             eid = engagements.create(session, ctx, data).id
     except (ValidationError, DomainError) as exc:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from service.auth import tenancy
 from service.core.context import Context
 from service.engagements import presenters
 from service.engagements import service as engagements
@@ -29,6 +30,7 @@ from service.engagements.filters import (
     parse_sort,
 )
 from service.web import bulk, i18n, queries
+from service.web import session as websession
 from service.web.common import PageRoute, ctx_of, render, signed_in
 from service.web.inputs import bounded_int, clean, flag
 
@@ -66,6 +68,7 @@ class Query:
             "overdue": None if f.overdue is None else int(f.overdue),
             "soon": f.due_within,
             "q": f.q,
+            "firm": f.firm,
             "sort": self.sort,
             "page": self.page,
             **changes,
@@ -79,8 +82,10 @@ class Query:
 
 
 def read_query(request: Request, ctx: Context) -> Query:
-    """Filters, order and page from the query string; anything odd is no filter."""
+    """Filters, order and page from the query string; anything odd is no filter. Staff
+    of a firm see only their firm's engagements (`tenant`); anyone else may pick a firm."""
     params = request.query_params
+    tenant = tenancy.scope(websession.load(request).principal)
     stage = clean(params.get("stage"), 40)
     process_name = clean(params.get("process"), 40)
     known = ctx.registry.knows(process_name)
@@ -94,6 +99,8 @@ def read_query(request: Request, ctx: Context) -> Query:
         overdue=flag(params.get("overdue")),
         q=clean(params.get("q")) or None,
         due_within=soon or None,
+        firm=None if tenant else clean(params.get("firm")) or None,
+        tenant=tenant,
     )
     sort = parse_sort(clean(params.get("sort"), 20))
     return Query(filters, sort, bounded_int(params.get("page"), 1, 1, MAX_PAGE))
@@ -167,7 +174,8 @@ def overview(request: Request) -> Response:
         soon_count = queries.count(
             session, replace(filters, overdue=None, due_within=DUE_SOON_DAYS), now, tz
         )
-        owners = queries.owners(session)
+        owners = queries.owners(session, filters.tenant)
+        firms = [] if filters.tenant else queries.firms(session)
         session.expunge_all()  # read-only rows, used after the read unit of work ends
     pages = max(1, -(-total // PAGE_SIZE))
     items: list[dict[str, Any]] = []
@@ -186,6 +194,7 @@ def overview(request: Request) -> Response:
                 "stage": process.stage(row.state).label(lang),
                 "process": process.title(lang),
                 "owner": row.owner,
+                "firm": row.firm,
                 "due": seen.due,
                 "overdue": seen.overdue,
                 "soon": not seen.overdue and left is not None and left <= DUE_SOON_DAYS,
@@ -218,6 +227,7 @@ def overview(request: Request) -> Response:
             "stages": stages,
             "processes": processes,
             "owners": owners,
+            "firms": firms,  # the firm column and filter: only for who sees every firm
             "link": query.link,
             "all_count": sum(counts.values()),
             "overdue_count": overdue_count,

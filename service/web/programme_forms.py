@@ -169,7 +169,10 @@ async def post_record(request: Request, engagement_id: str) -> Response:
 
 def _file_of(ctx: Context, eid: int, rid: int) -> tuple[Record, bytes]:
     with ctx.db.read() as session:
-        record, content = records.file_of(session, rid)
+        try:
+            record, content = records.file_of(session, rid)
+        except NotFound:  # one answer for every file this page cannot show
+            raise NotFound("not_found") from None
         if record.engagement_id != eid:  # only through its own engagement's page
             raise NotFound("not_found")
         session.expunge(record)

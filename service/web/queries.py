@@ -24,7 +24,7 @@ def stage_counts(
 ) -> dict[str, int]:
     """Counts per stage under the same filters except the stage itself."""
     if listing.kept_by_counters(filters):
-        return counts.per_stage(session, filters.process)
+        return counts.per_stage(session, filters.process, listing.counted_firm(filters))
     query = filters.where(
         select(col(Engagement.state), func.count()).group_by(col(Engagement.state)),
         now,
@@ -72,9 +72,26 @@ def _due_soon_statement() -> Any:
     return select(sum(parts[1:], parts[0]))
 
 
-def owners(session: Session, limit: int = 200) -> list[str]:
+def owners(session: Session, tenant: str | None = None, limit: int = 200) -> list[str]:
     """The owners for the filter in natural order: "Referent 2" before "Referent 10",
-    "Ärzte" with the A's (the order key the owner column sorts by too)."""
-    return sorted(
-        (owner for _, owner in counts.owners(session, limit) if owner), key=search.natural
+    "Ärzte" with the A's (the order key the owner column sorts by too). `tenant`: only
+    owners of that firm's engagements (another firm's staff names are not shown); for
+    everyone else a skip through the (owner_key, owner) index."""
+    if tenant is None:
+        return sorted(
+            (owner for _, owner in counts.owners(session, limit) if owner), key=search.natural
+        )
+    query = (
+        select(col(Engagement.owner_key), col(Engagement.owner))
+        .where(col(Engagement.owner).is_not(None), col(Engagement.firm) == tenant)
+        .distinct()
+        .order_by(col(Engagement.owner_key), col(Engagement.owner))
+        .limit(limit)
     )
+    return sorted((owner for _, owner in session.execute(query) if owner), key=search.natural)
+
+
+def firms(session: Session) -> list[str]:
+    """Every firm that has an engagement, for the filter of those who see all firms."""
+    query = select(col(Engagement.firm)).where(col(Engagement.firm).is_not(None)).distinct()
+    return sorted(str(f) for f in session.execute(query).scalars())

@@ -7,7 +7,8 @@ becomes a default or a message in the page with a 4xx status, never a 500. Every
 checks the session's CSRF token first; successful POSTs redirect (303) so a reload does
 not repeat them.
 
-- login.py: the login page, login and logout
+- login.py: the login page, login (email and password, or an API key) and logout
+- password_pages.py: setting a password through a one-time link, changing it
 - overview.py: the list of engagements
 - engagement.py: the engagement page and how its forms run
 - engagement_forms.py, participants_forms.py, workshops_forms.py, measures_forms.py:
@@ -15,8 +16,10 @@ not repeat them.
 - stats.py: the statistics page, with server-rendered SVG charts
 - bulk.py: changes to the engagements ticked in the overview
 - new_engagement.py: the application form (`/engagements/new`)
+- portal_form.py: "Zugang für die Kommune senden" and revoking such a link
 - follow_up_form.py: "Klimaschutzmanagement anschließen" on a completed Fokusberatung
 - admin_keys.py: API keys for admins (`/admin/keys`)
+- admin_users.py: personal accounts for admins (`/admin/users`)
 - common.py: rendering, the error page for domain errors, the POST checks
 """
 
@@ -26,6 +29,7 @@ from fastapi import APIRouter
 
 from service.web import (
     admin_keys,
+    admin_users,
     bulk,
     engagement,
     engagement_forms,
@@ -35,6 +39,8 @@ from service.web import (
     new_engagement,
     overview,
     participants_forms,
+    password_pages,
+    portal_form,
     programme_forms,
     stats,
     workshops_forms,
@@ -53,7 +59,10 @@ for page in (
     stats,
     programme_forms,
     admin_keys,
+    admin_users,
     bulk,
+    portal_form,
     follow_up_form,  # the one form a final (completed) engagement takes
+    password_pages,  # /password/{token} and /account/password
 ):
     router.include_router(page.router)

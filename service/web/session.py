@@ -4,9 +4,10 @@ The session is one cookie, signed with the service's secret key (itsdangerous, w
 timestamp so it expires), `HttpOnly`, `SameSite=Lax`, `Secure` when the service is
 served over https. A logged-in cookie holds a random session id and a random CSRF
 token, never the key. The session itself lives in the database (`dashboard_sessions`,
-only the id's SHA-256): every request reads it joined with its API key, so logging out
-(which deletes the row), the 12 hours running out (`expires_at`, by the service's
-clock) or a revoked key end it at once, on every replica, and a restart keeps it.
+only the id's SHA-256): every request reads it with its API key or its account, so
+logging out (which deletes the row), the 12 hours running out (`expires_at`, by the
+service's clock), a revoked key, a disabled account or a changed password (which deletes
+all the account's rows) end it at once, on every replica, and a restart keeps it.
 Visitors without a login get an anonymous session too (in the cookie only, nothing
 stored), so that the login form carries a CSRF token like every other form.
 """
@@ -25,6 +26,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, insert, select
 from sqlmodel import col
 
+from service.accounts.models import User
+from service.accounts.signin import principal_of
 from service.auth.keys import Principal, hash_key, key_principal
 from service.auth.models import ApiKey, DashboardSession
 from service.core.context import Context
@@ -56,23 +59,29 @@ def _id_hash(session_id: str) -> str:
 
 
 def _principal(ctx: Context, session_id: str) -> Principal | None:
-    """The principal of a stored session that has not expired and whose key is not
-    revoked (read inside the transaction: the read unit of work expires its rows when
-    it ends)."""
+    """The principal of a stored session that has not expired: for a key session, while
+    the key is not revoked (and its account, if any, not disabled); for a password
+    session, while the account is not disabled. Read inside the transaction: the read
+    unit of work expires its rows when it ends."""
     with ctx.db.read() as session:
-        key = session.execute(
-            select(ApiKey)
-            .join(DashboardSession, col(DashboardSession.key_id) == col(ApiKey.id))
-            .where(
+        row = session.execute(
+            select(DashboardSession).where(
                 col(DashboardSession.id_hash) == _id_hash(session_id),
                 col(DashboardSession.expires_at) > ctx.clock.now(),
-                col(ApiKey.revoked_at).is_(None),
             )
         ).scalar_one_or_none()
-        if key is None:
+        if row is None:
             return None
         try:
-            return key_principal(session, key)
+            if row.key_id is not None:
+                key = session.get(ApiKey, row.key_id)
+                if key is None or key.revoked_at is not None:
+                    return None
+                return key_principal(session, key)
+            user = None if row.user_id is None else session.get(User, row.user_id)
+            if user is None or user.disabled_at is not None:
+                return None
+            return principal_of(user)
         except ValueError:
             return None
 
@@ -122,6 +131,13 @@ def login(ctx: Context, key: str) -> WebSession | None:
         key_id = None if found is None else found.id
     if principal is None:
         return None
+    return open_session(ctx, principal, key_id=key_id)
+
+
+def open_session(ctx: Context, principal: Principal, *, key_id: int | None = None) -> WebSession:
+    """Stores a new session (new id and CSRF token: no fixation) for a principal that
+    was just checked: opened with a key (`key_id`) or with the password of the account
+    `principal.user_id`. Expired sessions of anyone are cleared out on the way."""
     now = ctx.clock.now()
     session_id = secrets.token_urlsafe(32)
     with ctx.db.write() as session:
@@ -130,6 +146,7 @@ def login(ctx: Context, key: str) -> WebSession | None:
             insert(DashboardSession).values(
                 id_hash=_id_hash(session_id),
                 key_id=key_id,
+                user_id=None if key_id is not None else principal.user_id,
                 created_at=now,
                 expires_at=now + timedelta(seconds=MAX_AGE),
             )

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from service.auth import tenancy
 from service.stats import service as stats_service
 from service.stats.schemas import StatsPublic
 from service.web import charts, i18n
@@ -22,10 +23,12 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 @router.get("/stats")
 async def stats_page(request: Request) -> Response:
-    if await run_in_threadpool(signed_in, request) is None:
+    sess = await run_in_threadpool(signed_in, request)
+    if sess is None:
         return RedirectResponse("/login", status_code=303)
     ctx = ctx_of(request)
-    snapshot = await run_in_threadpool(stats_service.snapshot, ctx)
+    firm = tenancy.scope(sess.principal)  # a firm's staff: their firm's figures only
+    snapshot = await run_in_threadpool(stats_service.snapshot, ctx, firm)
     lang = i18n.language(request)
     t = words(request)
     latest = {p.name: p for p in ctx.registry.all_latest()}

@@ -355,6 +355,8 @@ SAMPLE: dict[str, Any] = {
     "working_days_left": 4,
     "position": 1,
     "waitlisted": False,
+    "portal_url": "http://fokus.example/portal/prt_abc",  # service/portal/links.py
+    "valid_until": "31.03.2026",
 }
 
 

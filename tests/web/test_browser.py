@@ -102,7 +102,7 @@ def test_staff_walk_rsvp_and_supervisor(
     page.goto(live.url + "/")
     assert page.url.endswith("/login")
     page.get_by_label("API-Schlüssel").fill(key_of(staff))
-    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Mit Schlüssel anmelden").click()
     page.wait_for_url(live.url + "/")
 
     first = page.locator("table.engagements tbody tr").first
@@ -176,7 +176,7 @@ def test_staff_walk_rsvp_and_supervisor(
     view = watcher.new_page()
     view.goto(live.url + "/login")
     view.get_by_label("API-Schlüssel").fill(key_of(supervisor))
-    view.get_by_role("button", name="Anmelden").click()
+    view.get_by_role("button", name="Mit Schlüssel anmelden").click()
     view.wait_for_url(live.url + "/")
     view.get_by_role("link", name="Gemeinde Spätdorf").click()
     assert "Sabine Supervisor" in view.locator("header").inner_text()
@@ -200,7 +200,7 @@ def test_essential_actions_work_without_javascript(
     page = context.new_page()
     page.goto(live.url + "/login?lang=en")
     page.get_by_label("API key").fill(key_of(staff))
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the key").click()
     page.goto(f"{live.url}/engagements/{eid}")
     page.get_by_label("Note (optional)").fill("without JavaScript")
     page.get_by_role("button", name="Approve").click()

@@ -53,7 +53,7 @@ class Officer:
         assert "/login" in self.page.url, self.page.url
         self.page.fill("#api_key", self.site.keys["staff"])
         with self.page.expect_navigation():
-            self.page.locator("form[action='/login'] button[type=submit]").click()
+            self.page.locator("#key-login button[type=submit]").click()
 
     def send(self, form: str) -> None:
         """Sends `form` with its submit button and waits for the answer page."""

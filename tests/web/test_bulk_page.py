@@ -159,7 +159,7 @@ def test_select_all_and_hand_over_in_the_browser(
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
     page.goto(live.url + "/login")
     page.get_by_label("API-Schlüssel").fill(key_of(staff))
-    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Mit Schlüssel anmelden").click()
     page.wait_for_url(live.url + "/")
     page.get_by_label("Alle auf dieser Seite auswählen").check()
     assert page.locator('input[name="ids"]:checked').count() == 2

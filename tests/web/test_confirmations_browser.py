@@ -42,7 +42,7 @@ def test_remove_and_cancel_need_a_second_step_without_javascript(
     page = context.new_page()
     page.goto(live.url + "/login")
     page.get_by_label("API-Schlüssel").fill(key_of(staff))
-    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Mit Schlüssel anmelden").click()
     page.goto(f"{live.url}/engagements/{eid}")
 
     # remove a participant: the button shows only after opening "Entfernen", and says

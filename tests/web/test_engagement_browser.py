@@ -41,7 +41,7 @@ def live(app: FastAPI) -> Iterator[LiveServer]:
 def _login(page: Any, live: LiveServer, staff: Api) -> None:
     page.goto(live.url + "/login")
     page.get_by_label("API-Schlüssel").fill(key_of(staff))
-    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Mit Schlüssel anmelden").click()
     page.wait_for_url(live.url + "/")
 
 

@@ -36,6 +36,8 @@ CHANGING_FORMS = (
     "/participants",
     "/workshops",
     "/measures",
+    "/portal-link",  # service/web/portal_form.py
+    "/portal-links/revoke",
 )
 
 

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 def _log_in(page: Any, live: LiveServer, staff: Api) -> None:  # noqa: F811
     page.goto(live.url + "/login")
     page.get_by_label("API-Schlüssel").fill(key_of(staff))
-    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Mit Schlüssel anmelden").click()
     page.wait_for_url(live.url + "/")
 
 

@@ -37,7 +37,7 @@ def page(browser: Any, site: Site) -> Iterator[Any]:
     opened = context.new_page()
     opened.goto(site.url + "/login")
     opened.fill("#api_key", site.keys["staff"])
-    opened.get_by_role("button", name="Anmelden").click()
+    opened.get_by_role("button", name="Mit Schlüssel anmelden").click()
     opened.wait_for_url(site.url + "/")
     eid = site.engagements["fokusberatung.2.implementation"]
     opened.goto(f"{site.url}/engagements/{eid}")

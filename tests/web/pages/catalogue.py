@@ -63,7 +63,7 @@ class Tab:
             if role != "anonymous":
                 page.fill("#api_key", self.site.keys[role])
                 with page.expect_navigation():
-                    page.locator("form[action='/login'] button[type=submit]").click()
+                    page.locator("#key-login button[type=submit]").click()
             self._pages[role] = page
         self.last = self._pages[role]
         return self.last
@@ -170,12 +170,84 @@ PAGES: list[Visit] = [
         lambda tab: tab.send("/login", {"api_key": "falscher-schluessel"}, "/login", "anonymous"),
         error=True,
     ),
+    *(  # accounts (service/web/login.py, service/web/password_pages.py)
+        Visit(
+            "login with a wrong password",
+            lambda tab: tab.send(
+                "/login",
+                {"email": "niemand@agentur.example", "password": "falsches Passwort"},
+                "/login",
+                "anonymous",
+            ),
+            error=True,
+        ),
+        Visit(
+            "login of a locked account",
+            lambda tab: tab.send(
+                "/login",
+                {"email": "gerd.gesperrt@agentur.example", "password": "falsches Passwort"},
+                "/login",
+                "anonymous",
+            ),
+            error=True,
+        ),
+        Visit("password set", lambda tab: tab.open("/login?msg=acc_pw_set", "anonymous")),
+        Visit(
+            "set a password",
+            lambda tab: tab.open(tab.site.password_links["valid"], "anonymous"),
+        ),
+        Visit(
+            "set a password, too short",
+            lambda tab: tab.send(
+                tab.site.password_links["valid"],
+                {"password": "zu kurz", "confirm": "zu kurz"},
+                tab.site.password_links["valid"],
+                "anonymous",
+            ),
+            error=True,
+        ),
+        Visit(
+            "password link used",
+            lambda tab: tab.open(tab.site.password_links["used"], "anonymous"),
+            error=True,
+        ),
+        Visit(
+            "password link unknown",
+            lambda tab: tab.open("/password/unbekannt", "anonymous"),
+            error=True,
+        ),
+        Visit("change password", lambda tab: tab.open("/account/password", "account")),
+        Visit(
+            "change password refused",
+            lambda tab: tab.send(
+                "/account/password",
+                {
+                    "current": "nicht das Passwort",
+                    "password": "Ein neues langes Passwort",
+                    "confirm": "Ein neues langes Passwort",
+                },
+                "/account/password",
+                "account",
+            ),
+            error=True,
+        ),
+        Visit(
+            "password changed",
+            lambda tab: tab.open("/account/password?msg=acc_pw_changed", "account"),
+        ),
+        Visit(
+            "change password without an account",
+            lambda tab: tab.open("/account/password"),
+            error=True,
+        ),
+    ),
     Visit("overview", lambda tab: tab.open("/")),
     Visit("overview overdue", lambda tab: tab.open("/?overdue=1")),
     Visit("overview stage", lambda tab: tab.open("/?process=fokusberatung&stage=workshops")),
     Visit("overview search without hits", lambda tab: tab.open("/?q=zzzz")),
     Visit("overview page beyond the last", lambda tab: tab.open("/?page=99")),
     Visit("overview as supervisor", lambda tab: tab.open("/", "supervisor")),
+    Visit("overview of one firm", lambda tab: tab.open("/?firm=Planungsbuero+Nord")),
     *[
         Visit(
             f"engagement {process} {version} {stage}", _engagement(f"{process}.{version}.{stage}")
@@ -222,12 +294,35 @@ PAGES: list[Visit] = [
         error=True,
     ),
     Visit("public progress page", lambda tab: tab.open(tab.site.public_page, "anonymous")),
+    # the municipality's view behind the mailed link, and a link that leads nowhere
+    Visit("portal page", lambda tab: tab.open(tab.site.portal_page, "anonymous")),
+    Visit(
+        "portal link unknown",
+        lambda tab: tab.open("/portal/prt_unbekannt", "anonymous"),
+        error=True,
+    ),
     Visit(
         "API key refused",
         lambda tab: tab.send("/admin/keys", {"name": "", "role": "kaiser"}, "/admin/keys", "admin"),
         error=True,
     ),
     Visit("API keys as staff", lambda tab: tab.open("/admin/keys"), error=True),
+    Visit("accounts", lambda tab: tab.open("/admin/users", "admin")),
+    Visit(
+        "new account refused",
+        lambda tab: tab.send(
+            "/admin/users",
+            {"email": "jan@klima", "name": "", "role": "kaiser", "firm": ""},
+            "/admin/users",
+            "admin",
+        ),
+        error=True,
+    ),
+    Visit(
+        "disabling an account, confirmation",
+        lambda tab: tab.open(f"/admin/users/{tab.site.account_ids['new']}/disable", "admin"),
+    ),
+    Visit("accounts as staff", lambda tab: tab.open("/admin/users"), error=True),
     # refused forms on an engagement in implementation
     Visit(
         "step refused by its guards",

@@ -50,6 +50,7 @@ PEOPLE = {  # role → the key's name, shown in the header
     "supervisor": "Sabine Aufsicht",
     "admin": "Adam Admin",
 }
+FIRM = "Planungsbuero Nord"  # a consultancy (tenant); no umlaut, as the towns
 # municipalities without umlauts or English words, so that masking them hides nothing else
 TOWNS = tuple(
     [
@@ -149,6 +150,10 @@ class Site:
     participant: int = 0  # its id
     key_ids: dict[str, int] = field(default_factory=dict)  # role → the id of its API key
     public_page: str = ""  # the path of the target's public progress page
+    portal_page: str = ""  # the path of a portal link of the target (the municipality's view)
+    # "valid" / "used" → the path of a one-time link to set a password (tests/accounts)
+    password_links: dict[str, str] = field(default_factory=dict)
+    account_ids: dict[str, int] = field(default_factory=dict)  # ACCOUNTS' key → the user id
     typed: set[str] = field(default_factory=set)  # everything seeded that a person typed
 
     @property
@@ -371,7 +376,9 @@ def seed(site: Site) -> None:
         seeder.walk("fokusberatung", 1, FOKUS_1)
         seeder.walk("fokusberatung", 2, FOKUS_2)
         seeder.walk("klimaschutzmanagement", 1, KSM_1, has_integrated_concept=False)
-        site.engagements["spare"] = seeder.engagement("fokusberatung", 2)
+        # one firm's engagement: the overview gets its firm column and filter
+        seeder.typed(FIRM)
+        site.engagements["spare"] = seeder.engagement("fokusberatung", 2, firm=FIRM)
         target = site.target
         people = seeder.api.ok(seeder.api.get(f"/api/v1/engagements/{target}/participants"))
         site.participant_email = people[0]["email"]
@@ -401,7 +408,60 @@ def seed(site: Site) -> None:
         )
         seeder.typed(vision)
         site.public_page = "/public/" + opened["public_url"].rsplit("/", 1)[1]
+        portal = seeder.post(f"/api/v1/engagements/{target}/portal-link", {})
+        site.portal_page = "/portal/" + portal["url"].rsplit("/", 1)[1]
     site.typed.update(PEOPLE.values())
+    _lock(site)
+
+
+# accounts: one whose key is the "account" role's (it has a password to change), one that
+# has not set its password yet, one locked after too many failed logins
+ACCOUNTS = {
+    "account": ("Jana Konto", "jana.konto@agentur.example"),
+    "new": ("Nina Neu", "nina.neu@agentur.example"),
+    "locked": ("Gerd Gesperrt", "gerd.gesperrt@agentur.example"),
+}
+ACCOUNT_PASSWORD = "Klimaschutz ist Teamarbeit"
+
+
+def _accounts(ctx: Context, keys: dict[str, str]) -> tuple[dict[str, str], dict[str, int]]:
+    """The accounts of ACCOUNTS, the "account" role's key, the paths of a valid and a
+    used link to set a password, and the accounts' ids."""
+    from service.accounts import signin, users
+    from service.accounts.schemas import UserCreate
+
+    links, ids = {}, {}
+    for role, (name, email) in ACCOUNTS.items():
+        with ctx.db.write() as session:
+            user, token = users.create(
+                session, ctx.clock, UserCreate(email=email, name=name, role=Role.staff)
+            )
+            user_id = ids[role] = int(user.id or 0)
+            if role == "account":
+                _row, keys[role] = create_key(
+                    session, ctx.clock, name=name, role=Role.staff, user_id=user_id
+                )
+        if role == "new":
+            links["valid"] = f"/password/{token}"
+        else:
+            signin.set_with_token(ctx, token, ACCOUNT_PASSWORD, ACCOUNT_PASSWORD)
+            links.setdefault("used", f"/password/{token}")
+    return links, ids
+
+
+def _lock(site: Site) -> None:
+    """Locks the "locked" account for the next hour of the site's clock (as five failed
+    logins would)."""
+    from sqlalchemy import update
+
+    from service.accounts.models import User
+
+    with site.ctx.db.write() as session:
+        session.execute(
+            update(User)
+            .where(col(User.email) == ACCOUNTS["locked"][1])
+            .values(failed_logins=5, locked_until=site.clock.now() + timedelta(hours=1))
+        )
 
 
 @contextmanager
@@ -424,9 +484,13 @@ def serve(folder: Path) -> Iterator[Site]:
             row, keys[role] = create_key(session, clock, name=name, role=Role(role))
             session.flush()
             ids[role] = int(row.id or 0)
+    links, account_ids = _accounts(ctx, keys)
     server = LiveServer(create_app(ctx)).start()
     try:
-        yield Site(url=server.url, ctx=ctx, clock=clock, keys=keys, key_ids=ids)
+        site = Site(url=server.url, ctx=ctx, clock=clock, keys=keys, key_ids=ids)
+        site.password_links, site.account_ids = links, account_ids
+        site.typed.update(value for person in ACCOUNTS.values() for value in person)
+        yield site
     finally:
         server.stop()
         ctx.db.dispose()
