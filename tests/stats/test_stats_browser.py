@@ -30,7 +30,7 @@ def test_staff_find_the_charts_by_their_titles(
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
     page.goto(live.url + "/login")
     page.get_by_label("API-Schlüssel").fill(key_of(staff))
-    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Mit Schlüssel anmelden").click()
     page.wait_for_url(live.url + "/")
     page.get_by_role("link", name="Statistik").click()
     page.wait_for_url(live.url + "/stats")
