@@ -24,8 +24,10 @@ test: install
 	$(BIN)/mypy service workflows tests bench
 	$(BIN)/pytest -n auto --dist loadfile
 
-# issue 16's figures in one run, SQLite and PostgreSQL, medians of 3 (about 4 minutes);
-# make bench BENCH_ARGS=--quick for a smoke run; the peers need .venv/bin/pip install -e '.[bench]'
+# every goal of issue 16 in one run, SQLite and PostgreSQL (about 10 minutes): peers and HTTP
+# medians of 3 rounds, then write path, mail and overview once per database; one summary table.
+# BENCH_ARGS=--quick: smoke run; --only peers,http,write,mail,overview picks parts;
+# the peers need .venv/bin/pip install -e '.[bench]'
 bench: install
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 

@@ -30,8 +30,9 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -185,22 +186,75 @@ def outbox_statuses(http: httpx.Client, eid: int) -> Counter[str]:
     return Counter(m["status"] for m in messages if m["kind"] == "invitation")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=GOAL_COUNT)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--timeout", type=float, default=300.0, help="give up after (s)")
-    parser.add_argument(
-        "--profile",
-        metavar="FILE",
-        help="record the server with py-spy during the timed part (collapsed stacks)",
-    )
-    args = parser.parse_args()
-    count: int = args.count
+@dataclass
+class MailRun:
+    """One timed invitation run: what bench/mail.py prints."""
 
+    database: str
+    count: int
+    capacity: float  # the sink's mails/s on one connection
+    queued: int
+    queue_s: float  # the POST's answer
+    deliver_s: float  # from the answer to the last mail at the sink
+    delivered: int  # invitation mails at the sink, doubles included
+    distinct: int  # distinct invitation Message-IDs
+    cpu_queue_us: float  # server CPU per invitation
+    cpu_send_us: float
+    duplicates: int  # by Message-ID
+    doubled_people: int  # by recipient
+    missing: int
+    statuses: dict[str, int]
+
+    @property
+    def total(self) -> float:
+        return self.queue_s + self.deliver_s
+
+    @property
+    def goal(self) -> float:
+        """The goal scaled to this count (15 s for 10 000)."""
+        return GOAL_SECONDS * self.count / GOAL_COUNT
+
+    @property
+    def intact(self) -> bool:
+        """None lost or doubled, every one queued."""
+        return not (
+            self.duplicates or self.doubled_people or self.missing or self.queued != self.count
+        )
+
+    @property
+    def met(self) -> bool:
+        return self.total <= self.goal and self.intact
+
+    def report(self) -> list[str]:
+        queue_s, deliver_s, total = self.queue_s, self.deliver_s, self.total
+        return [
+            f"database: {self.database}; sink capacity on one connection: "
+            f"{self.capacity:.0f} mails/s",
+            f"queued:    {self.queued} invitations, POST answered in {queue_s:.2f} s "
+            f"({self.queued / queue_s if queue_s else 0:.0f}/s)",
+            f"delivered: {self.delivered} mails, the last {deliver_s:.2f} s after the answer "
+            f"({self.distinct / deliver_s if deliver_s else 0:.0f} mails/s)",
+            f"end to end: {total:.2f} s, {self.distinct / total:.0f} mails/s",
+            f"server CPU per invitation: {self.cpu_queue_us:.0f} µs to "
+            f"queue, {self.cpu_send_us:.0f} µs to send",
+            f"duplicates: {self.duplicates} by Message-ID, {self.doubled_people} by recipient; "
+            f"missing: {self.missing}; outbox: {self.statuses}",
+            f"goal {self.goal:.1f} s for {self.count} ({GOAL_SECONDS:.0f} s per {GOAL_COUNT}): "
+            f"ratio {self.goal / total:.2f} ({'met' if total <= self.goal else 'MISSED'})",
+        ]
+
+
+def measure(
+    count: int = GOAL_COUNT,
+    database: str = "sqlite",
+    timeout: float = 300.0,
+    profile: str | None = None,
+    log: Callable[[str], None] = print,
+) -> MailRun:
+    """Set up the service, the sink and `count` participants, then time the invitations."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fokus-mail-")))
-        if args.database == "postgresql":
+        if database == "postgresql":
             from tests.postgres import PostgresServer, unavailable_reason
 
             reason = unavailable_reason()
@@ -240,8 +294,8 @@ def main() -> None:
         eid = http.post("/api/v1/engagements", json=ENGAGEMENT).raise_for_status().json()["id"]
         started = time.perf_counter()
         add_participants(url, headers, eid, count)
-        print(f"set-up: {count} participants through the API in "
-              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        log(f"set-up: {count} participants through the API in "
+            f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         workshop = {
             "title": "Auftaktworkshop",
             "starts_at": "2030-05-07T17:00:00",
@@ -253,8 +307,8 @@ def main() -> None:
         wid = wid.raise_for_status().json()["id"]
         # mail of the set-up (if any) out of the way first: only invitations are timed
         before = sink.count()
-        if args.profile:
-            stack.enter_context(profiling(server.pid, args.profile))
+        if profile:
+            stack.enter_context(profiling(server.pid, profile))
 
         cpu_started = cpu_seconds(server.pid)
         started = time.perf_counter()
@@ -262,7 +316,7 @@ def main() -> None:
         queued_at = time.perf_counter()
         cpu_queued = cpu_seconds(server.pid)
         queued = int(answer.raise_for_status().json()["queued"])
-        deadline = started + args.timeout
+        deadline = started + timeout
         while sink.count() - before < count and time.perf_counter() < deadline:
             time.sleep(0.02)
         delivered_at = time.perf_counter()
@@ -279,26 +333,38 @@ def main() -> None:
     ids = Counter({k: v for k, v in report["ids"].items() if k.startswith("<invitation.")})
     recipients = Counter({k: v for k, v in report["recipients"].items() if k.startswith("person")})
     expected = {f"person{i}@example.org" for i in range(count)}
-    duplicates = sum(ids.values()) - len(ids)
-    doubled_people = sum(n - 1 for n in recipients.values() if n > 1)
-    missing = len(expected - set(recipients))
-    total = delivered_at - started
-    queue_s, deliver_s = queued_at - started, delivered_at - queued_at
-    # the goal scaled to this count (15 s for 10 000)
-    goal = GOAL_SECONDS * count / GOAL_COUNT
-    print(f"database: {args.database}; sink capacity on one connection: {capacity:.0f} mails/s")
-    print(f"queued:    {queued} invitations, POST answered in {queue_s:.2f} s "
-          f"({queued / queue_s if queue_s else 0:.0f}/s)")  # fmt: skip
-    print(f"delivered: {sum(ids.values())} mails, the last {deliver_s:.2f} s after the answer "
-          f"({len(ids) / deliver_s if deliver_s else 0:.0f} mails/s)")  # fmt: skip
-    print(f"end to end: {total:.2f} s, {len(ids) / total:.0f} mails/s")
-    print(f"server CPU per invitation: {(cpu_queued - cpu_started) / count * 1e6:.0f} µs to "
-          f"queue, {(cpu_delivered - cpu_queued) / count * 1e6:.0f} µs to send")  # fmt: skip
-    print(f"duplicates: {duplicates} by Message-ID, {doubled_people} by recipient; "
-          f"missing: {missing}; outbox: {dict(statuses)}")  # fmt: skip
-    print(f"goal {goal:.1f} s for {count} ({GOAL_SECONDS:.0f} s per {GOAL_COUNT}): "
-          f"ratio {goal / total:.2f} ({'met' if total <= goal else 'MISSED'})")  # fmt: skip
-    if duplicates or doubled_people or missing or queued != count:
+    return MailRun(
+        database=database,
+        count=count,
+        capacity=capacity,
+        queued=queued,
+        queue_s=queued_at - started,
+        deliver_s=delivered_at - queued_at,
+        delivered=sum(ids.values()),
+        distinct=len(ids),
+        cpu_queue_us=(cpu_queued - cpu_started) / count * 1e6,
+        cpu_send_us=(cpu_delivered - cpu_queued) / count * 1e6,
+        duplicates=sum(ids.values()) - len(ids),
+        doubled_people=sum(n - 1 for n in recipients.values() if n > 1),
+        missing=len(expected - set(recipients)),
+        statuses=dict(statuses),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=GOAL_COUNT)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--timeout", type=float, default=300.0, help="give up after (s)")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="record the server with py-spy during the timed part (collapsed stacks)",
+    )
+    args = parser.parse_args()
+    run = measure(args.count, args.database, args.timeout, args.profile)
+    print("\n".join(run.report()))
+    if not run.intact:
         sys.exit("lost or doubled mail")
 
 

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,8 @@ from service.auth.keys import Role, create_key  # noqa: E402
 from service.core.context import Context  # noqa: E402
 from service.core.settings import Settings  # noqa: E402
 
+GOAL_RATIO = 1.5  # issue 16: p50 at 100 000 engagements at most 1.5 x at 1 000
+GOAL_GROWTH_MB = 50.0  # and the resident memory grows by less than this
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _OVERDUE = re.compile(r'data-overdue-count="(\d+)"')
 
@@ -125,19 +128,52 @@ class Target:
         return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--small", type=int, default=1_000)
-    parser.add_argument("--large", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--explain", action="store_true", help="print SQLite's query plans")
-    args = parser.parse_args()
+@dataclass
+class Overview:
+    """p50/p99 (ms) per database size, and the RSS the large one added (MB)."""
 
+    database: str
+    small: int
+    large: int
+    p50: tuple[float, float]  # small, large
+    p99: tuple[float, float]
+    overdue: tuple[str, str]  # what each overview showed as overdue
+    growth_mb: float
+    plans: list[str]
+
+    @property
+    def ratio(self) -> float:
+        return self.p50[1] / self.p50[0]
+
+    def report(self) -> list[str]:
+        lines = [
+            f"GET / on {count:>7} engagements ({self.database}, "
+            f"{self.overdue[i]:>6} overdue): p50 {self.p50[i]:6.2f} ms, "
+            f"p99 {self.p99[i]:6.2f} ms"
+            for i, count in enumerate((self.small, self.large))
+        ]
+        lines.append(
+            f"ratio p50 {self.large} / {self.small}: {self.ratio:.2f} (goal <= {GOAL_RATIO:g})"
+        )
+        lines.append(
+            f"RSS growth from the small to the large database: {self.growth_mb:.1f} MB "
+            f"(goal < {GOAL_GROWTH_MB:g})"
+        )
+        return lines + self.plans
+
+
+def measure(
+    database: str = "sqlite",
+    small_count: int = 1_000,
+    large_count: int = 100_000,
+    requests: int = 300,
+    explain: bool = False,
+) -> Overview:
+    """Fill both databases, log in to each, then `requests` rounds over both in turn."""
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fokus-bench-")))
-        made = filled(stack, tmp, args.database, (args.small, args.large))
-        if args.database == "postgresql":
+        made = filled(stack, tmp, database, (small_count, large_count))
+        if database == "postgresql":
             for url, _count in made:
                 settle_counters(url)
         small, large = Target(*made[0], stack), Target(*made[1], stack)
@@ -148,25 +184,37 @@ def main() -> None:
         for _ in range(30):
             large.once()
         targets = [small, large]
-        for _ in range(args.requests):
+        for _ in range(requests):
             for target in targets:
                 target.samples.append(target.once())
         gc.collect()
         growth = rss_mb() - before
-        p50 = []
-        for target in targets:
-            median = statistics.median(target.samples) * 1000
-            p99 = statistics.quantiles(target.samples, n=100)[-1] * 1000
-            p50.append(median)
-            print(
-                f"GET / on {target.count:>7} engagements ({args.database}, "
-                f"{target.shown:>6} overdue): p50 {median:6.2f} ms, p99 {p99:6.2f} ms"
-            )
-        print(f"ratio p50 {args.large} / {args.small}: {p50[1] / p50[0]:.2f} (goal <= 1.5)")
-        print(f"RSS growth from the small to the large database: {growth:.1f} MB (goal < 50)")
-        if args.explain:
-            for line in large.explain():
-                print(line)
+        plans = large.explain() if explain else []
+    p50 = [statistics.median(t.samples) * 1000 for t in targets]
+    p99 = [statistics.quantiles(t.samples, n=100)[-1] * 1000 for t in targets]
+    return Overview(
+        database,
+        small_count,
+        large_count,
+        (p50[0], p50[1]),
+        (p99[0], p99[1]),
+        (small.shown, large.shown),
+        growth,
+        plans,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--explain", action="store_true", help="print SQLite's query plans")
+    args = parser.parse_args()
+
+    result = measure(args.database, args.small, args.large, args.requests, args.explain)
+    print("\n".join(result.report()))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +40,7 @@ from service.participants.models import Participant  # noqa: E402
 from service.workshops.models import Workshop  # noqa: E402
 from tests.support import ENGAGEMENT  # noqa: E402
 
+GOAL_RATIO = 1.2  # issue 16: 30 participants at most 1.2 x the CPU of 1
 TOGGLE = {"workshops": "draft_vision", "guiding_vision": "reopen_workshops"}
 
 
@@ -89,19 +92,51 @@ def walk(ctx: Context, eid: int, count: int) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--transitions", type=int, default=1000)
-    parser.add_argument("--participants", default="1,10,30")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--profile", type=Path, help="cProfile of the largest N into this file")
-    args = parser.parse_args()
-    counts = [int(n) for n in args.participants.split(",")]
+@dataclass
+class WritePath:
+    """Medians per participant count: transitions/s (wall) and µs CPU per transition."""
 
+    database: str
+    transitions: int
+    runs: int
+    rate: dict[int, float]
+    cpu_us: dict[int, float]
+
+    def cpu_ratio(self, n: int, base: int) -> float:
+        """CPU per transition with `n` participants over that with `base`."""
+        return self.cpu_us[n] / self.cpu_us[base]
+
+    def rate_ratio(self, n: int, base: int) -> float:
+        """Wall time per transition with `n` participants over that with `base`."""
+        return self.rate[base] / self.rate[n]
+
+    def report(self) -> list[str]:
+        counts = list(self.cpu_us)
+        lines = [
+            f"write path in-process, {self.database}, {self.transitions} transitions, "
+            f"median of {self.runs}"
+        ]
+        for n in counts:
+            us = self.cpu_us[n]
+            lines.append(
+                f"  {n:3d} participant(s): {self.rate[n]:7.0f} transitions/s  "
+                f"{us:7.0f} µs CPU each  x{self.cpu_ratio(n, counts[0]):.2f} of {counts[0]}"
+            )
+        return lines
+
+
+def measure(
+    database: str,
+    transitions: int = 1000,
+    counts: Sequence[int] = (1, 10, 30),
+    runs: int = 3,
+    profile: Path | None = None,
+) -> WritePath:
+    """A fresh database (SQLite file or throw-away PostgreSQL), one engagement per count,
+    `runs` interleaved walks of `transitions` each; `profile`: cProfile of the largest."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fokus-bench-")))
-        if args.database == "postgresql":
+        if database == "postgresql":
             from tests.postgres import PostgresServer, unavailable_reason
 
             reason = unavailable_reason()
@@ -122,26 +157,38 @@ def main() -> None:
             walk(ctx, engagements[n], 50)
         cpu: dict[int, list[float]] = {n: [] for n in counts}
         rate: dict[int, list[float]] = {n: [] for n in counts}
-        for _ in range(args.runs):  # interleaved, so a noisy moment hits every N alike
+        for _ in range(runs):  # interleaved, so a noisy moment hits every N alike
             for n in counts:
-                wall, used = walk(ctx, engagements[n], args.transitions)
-                rate[n].append(args.transitions / wall)
-                cpu[n].append(used / args.transitions * 1e6)
-        base = statistics.median(cpu[counts[0]])
-        print(f"write path in-process, {args.database}, {args.transitions} transitions, ", end="")
-        print(f"median of {args.runs}")
-        for n in counts:
-            us = statistics.median(cpu[n])
-            print(
-                f"  {n:3d} participant(s): {statistics.median(rate[n]):7.0f} transitions/s  "
-                f"{us:7.0f} µs CPU each  x{us / base:.2f} of {counts[0]}"
-            )
-        if args.profile:
-            largest = max(counts)
+                wall, used = walk(ctx, engagements[n], transitions)
+                rate[n].append(transitions / wall)
+                cpu[n].append(used / transitions * 1e6)
+        if profile:
             profiler = cProfile.Profile()
-            profiler.runcall(walk, ctx, engagements[largest], args.transitions)
-            profiler.dump_stats(str(args.profile))
-            print(f"  cProfile of {largest} participant(s): {args.profile}")
+            profiler.runcall(walk, ctx, engagements[max(counts)], transitions)
+            profiler.dump_stats(str(profile))
+    return WritePath(
+        database,
+        transitions,
+        runs,
+        {n: statistics.median(rate[n]) for n in counts},
+        {n: statistics.median(cpu[n]) for n in counts},
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--transitions", type=int, default=1000)
+    parser.add_argument("--participants", default="1,10,30")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", type=Path, help="cProfile of the largest N into this file")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.participants.split(",")]
+
+    result = measure(args.database, args.transitions, counts, args.runs, args.profile)
+    print("\n".join(result.report()))
+    if args.profile:
+        print(f"  cProfile of {max(counts)} participant(s): {args.profile}")
 
 
 if __name__ == "__main__":
