@@ -7,11 +7,11 @@ BIN    := $(VENV)/bin
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
 run: install
@@ -27,7 +27,7 @@ test: install
 # every goal of issue 16 in one run, SQLite and PostgreSQL (about 10 minutes): peers and HTTP
 # medians of 3 rounds, then write path, mail and overview once per database; one summary table.
 # BENCH_ARGS=--quick: smoke run; --only peers,http,write,mail,overview picks parts;
-# the peers need .venv/bin/pip install -e '.[bench]'
+# the peers (SpiffWorkflow, python-statemachine) come with make install (the bench extra)
 bench: install
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 

@@ -11,7 +11,7 @@ bench/peers/__init__.py and in the output.
     .venv/bin/python bench/peers/compare.py [--database sqlite|postgresql|both]
         [--instances 2000] [--rounds 3] [--profile fokus]
 
-SpiffWorkflow and python-statemachine come with the optional extra:
+SpiffWorkflow and python-statemachine come with the optional extra (`make install` installs it):
 `.venv/bin/pip install -e '.[bench]'`; without it those two are skipped, said so."""
 
 from __future__ import annotations

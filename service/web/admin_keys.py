@@ -33,7 +33,7 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 ROLES = tuple(role.value for role in Role)
 
 
-def _admin_or_refusal(request: Request) -> Response | None:
+def admin_or_refusal(request: Request) -> Response | None:
     """None for an admin; else the login redirect or the 403 page."""
     sess = signed_in(request)
     if sess is None:
@@ -44,7 +44,7 @@ def _admin_or_refusal(request: Request) -> Response | None:
     return None
 
 
-def _check_admin_post(request: Request, form: dict[str, str]) -> None:
+def check_admin_post(request: Request, form: dict[str, str]) -> None:
     """CSRF and login as for every form, then the admin role."""
     sess = check_post(request, form, write=False)
     assert sess.principal is not None
@@ -52,7 +52,7 @@ def _check_admin_post(request: Request, form: dict[str, str]) -> None:
         raise Forbidden("role_read_only")
 
 
-def _when(request: Request, moment: datetime | None) -> str:
+def when(request: Request, moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(ctx_of(request).settings.tz).strftime("%d.%m.%Y %H:%M")
@@ -64,8 +64,8 @@ def _row(request: Request, row: ApiKey) -> dict[str, Any]:
         "name": row.name,
         "role": row.role,
         "prefix": row.key_prefix,
-        "created": _when(request, row.created_at),
-        "revoked": _when(request, row.revoked_at),
+        "created": when(request, row.created_at),
+        "revoked": when(request, row.revoked_at),
     }
 
 
@@ -88,7 +88,7 @@ def _page(request: Request, status: int = 200, **extra: Any) -> Response:
 
 @router.get("/admin/keys")
 def keys_page(request: Request) -> Response:
-    return _admin_or_refusal(request) or _page(request)
+    return admin_or_refusal(request) or _page(request)
 
 
 @router.post("/admin/keys")
@@ -98,7 +98,7 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, form: dict[str, str]) -> Response:
-    _check_admin_post(request, form)
+    check_admin_post(request, form)
     t = i18n.STRINGS[i18n.language(request)]
     try:
         data = ApiKeyCreate.model_validate(
@@ -119,7 +119,7 @@ def _create(request: Request, form: dict[str, str]) -> Response:
 
 @router.get("/admin/keys/{key_id}/revoke")
 def confirm_revoke(request: Request, key_id: str) -> Response:
-    refused = _admin_or_refusal(request)
+    refused = admin_or_refusal(request)
     if refused is not None:
         return refused
     number = path_id(key_id)
@@ -154,7 +154,7 @@ async def revoke(request: Request, key_id: str) -> Response:
 
 def _revoke(request: Request, key_id: str, form: dict[str, str]) -> Response:
     number = path_id(key_id)
-    _check_admin_post(request, form)
+    check_admin_post(request, form)
     ctx = ctx_of(request)
     with ctx.db.write() as session:
         if revoke_key(session, ctx.clock, number) is None:

@@ -22,7 +22,7 @@ from service.accounts.schemas import UserCreate
 from service.core import input_errors
 from service.core.errors import Conflict, NotFound
 from service.web import i18n
-from service.web.admin_keys import ROLES, _admin_or_refusal, _check_admin_post, _when
+from service.web.admin_keys import ROLES, admin_or_refusal, check_admin_post, when
 from service.web.common import PageRoute, ctx_of, render
 from service.web.inputs import path_id, read_form
 
@@ -37,7 +37,7 @@ def _row(request: Request, user: User) -> dict[str, Any]:
         "role": user.role,
         "firm": user.firm or "",
         "password_set": user.password_hash is not None,
-        "disabled": _when(request, user.disabled_at),
+        "disabled": when(request, user.disabled_at),
     }
 
 
@@ -59,7 +59,7 @@ def _page(request: Request, status: int = 200, **extra: Any) -> Response:
 
 @router.get("/admin/users")
 def users_page(request: Request) -> Response:
-    return _admin_or_refusal(request) or _page(request)
+    return admin_or_refusal(request) or _page(request)
 
 
 @router.post("/admin/users")
@@ -69,7 +69,7 @@ async def create(request: Request) -> Response:
 
 
 def _create(request: Request, form: dict[str, str]) -> Response:
-    _check_admin_post(request, form)
+    check_admin_post(request, form)
     language = i18n.language(request)
     fields = {key: form.get(key, "").strip() for key in ("email", "name", "role", "firm")}
     try:
@@ -95,7 +95,7 @@ def _create(request: Request, form: dict[str, str]) -> Response:
 
 @router.get("/admin/users/{user_id}/disable")
 def confirm_disable(request: Request, user_id: str) -> Response:
-    refused = _admin_or_refusal(request)
+    refused = admin_or_refusal(request)
     if refused is not None:
         return refused
     number = path_id(user_id)
@@ -115,7 +115,7 @@ async def disable(request: Request, user_id: str) -> Response:
 
 def _disable(request: Request, user_id: str, form: dict[str, str]) -> Response:
     number = path_id(user_id)
-    _check_admin_post(request, form)
+    check_admin_post(request, form)
     ctx = ctx_of(request)
     try:
         with ctx.db.write() as session:

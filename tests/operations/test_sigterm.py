@@ -42,7 +42,7 @@ from tests.postgres import PostgresServer
 from tests.support import ENGAGEMENT, SmtpSink, free_port, wait_until
 
 FOKUS = str(Path(sys.executable).parent / "fokus")
-ROUNDS = 20
+ROUNDS = 12  # alternating: stop while queuing, and while queuing and sending
 BACKLOG = 150  # overdue engagements at the start of every round (topped up)
 STOP_LIMIT_SECONDS = 10.0
 SUPERVISOR = "aufsicht@agentur.example"
