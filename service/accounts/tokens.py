@@ -7,7 +7,6 @@ both set a password.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,16 +16,13 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from service.accounts.models import PasswordToken, User
+from service.auth.keys import hash_key
 from service.core.clock import Clock
 
 VALID_FOR = timedelta(hours=72)
 PATH = "/password/"
 
 State = Literal["valid", "unknown", "used", "expired"]
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def issue(session: Session, clock: Clock, user_id: int) -> str:
@@ -37,7 +33,7 @@ def issue(session: Session, clock: Clock, user_id: int) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
         PasswordToken(
-            token_hash=_hash(token), user_id=user_id, created_at=now, expires_at=now + VALID_FOR
+            token_hash=hash_key(token), user_id=user_id, created_at=now, expires_at=now + VALID_FOR
         )
     )
     session.flush()
@@ -69,7 +65,7 @@ def look_up(session: Session, clock: Clock, token: str) -> Found:
     if not token or len(token) > 100:
         return Found("unknown")
     row = session.exec(
-        select(PasswordToken).where(PasswordToken.token_hash == _hash(token))
+        select(PasswordToken).where(PasswordToken.token_hash == hash_key(token))
     ).first()
     user = None if row is None else session.get(User, row.user_id)
     if row is None or user is None or user.disabled_at is not None:
@@ -87,7 +83,7 @@ def use(session: Session, now: datetime, token: str) -> bool:
     result = session.execute(
         update(PasswordToken)
         .where(
-            col(PasswordToken.token_hash) == _hash(token),
+            col(PasswordToken.token_hash) == hash_key(token),
             col(PasswordToken.used_at).is_(None),
             col(PasswordToken.expires_at) > now,
         )
